@@ -1,0 +1,34 @@
+import type { CheckpointLookup } from "./interfaces.js";
+
+/** Optional: a source that can start after a stored position instead of where the backend left off. */
+export interface ResumableSource {
+  /**
+   * Makes the subscriptions and receives opened afterwards for `topic` and `group` start right after the
+   * offset `lookup` returns for each partition; partitions it has no offset for start as they would have.
+   */
+  resumeAfter(topic: string, group: string, lookup: CheckpointLookup): Promise<void>;
+}
+
+/** Optional: a driver holding connections or timers that must be released. */
+export interface Closable {
+  close(): Promise<void>;
+}
+
+export function isResumableSource(driver: unknown): driver is ResumableSource {
+  return hasMethods(driver, ["resumeAfter"]);
+}
+
+export function isClosable(driver: unknown): driver is Closable {
+  return hasMethods(driver, ["close"]);
+}
+
+/** The names in `methods` that `value` lacks as functions. */
+export function missingMethods(value: unknown, methods: readonly string[]): string[] {
+  if (typeof value !== "object" || value === null) return [...methods];
+  const record = value as Record<string, unknown>;
+  return methods.filter((method) => typeof record[method] !== "function");
+}
+
+function hasMethods(value: unknown, methods: readonly string[]): boolean {
+  return missingMethods(value, methods).length === 0;
+}

@@ -1,0 +1,82 @@
+import type { Duration } from "./duration.js";
+
+export const SlotName = {
+  MessageSource: "messageSource",
+  StateStore: "stateStore",
+  DeadLetterQueue: "deadLetterQueue",
+} as const;
+export type SlotName = (typeof SlotName)[keyof typeof SlotName];
+
+/** Which interface of a message-source driver the consumer uses when it offers both. */
+export const SourceInterface = { PubSub: "pubsub", Queue: "queue" } as const;
+export type SourceInterface = (typeof SourceInterface)[keyof typeof SourceInterface];
+
+/** What happens to a message that failed every attempt. */
+export const ExhaustedAction = {
+  /** Enqueue it on the dead-letter queue with the failure metadata, then settle it. Needs a DLQ slot. */
+  DeadLetter: "dead-letter",
+  /** Leave it unsettled and stop the consumer (state `failed`); it is delivered again after a restart. */
+  Stop: "stop",
+  /** Settle it without keeping it; logged as a warning and counted in `health().counters.dropped`. */
+  Drop: "drop",
+} as const;
+export type ExhaustedAction = (typeof ExhaustedAction)[keyof typeof ExhaustedAction];
+
+/** A driver for one slot: its name in the driver map and its driver-specific settings. */
+export interface SlotBinding {
+  driver: string;
+  /** Passed as-is to the driver factory (the seed's keys: `url`, `address`, `brokers`…). */
+  config?: Readonly<Record<string, unknown>>;
+  /** Only for the message source: which interface to consume through when the driver offers both. */
+  interface?: SourceInterface;
+}
+
+export interface SlotsConfig {
+  messageSource: SlotBinding;
+  stateStore: SlotBinding;
+  deadLetterQueue?: SlotBinding;
+}
+
+export interface RetryBackoffConfig {
+  /** Delay before the first retry. Default "100ms". */
+  initial?: Duration;
+  /** Cap on any delay. Default "30s". */
+  max?: Duration;
+  /** Growth per retry. Default 2. */
+  multiplier?: number;
+  /** Randomised share of each delay, 0..1. Default 0.5. */
+  jitter?: number;
+}
+
+/** How the consumer behaves; every field but `consumerGroup` and `topic` has a default. */
+export interface BehaviorConfig {
+  consumerGroup: string;
+  topic: string;
+  /** Retries per message after its first attempt. Default 3. */
+  maxRetries?: number;
+  retryBackoff?: RetryBackoffConfig;
+  /** 0 hands the processor one message at a time; n > 0 hands it batches of up to n. Default 0. */
+  batchSize?: number;
+  /** Longest wait for a batch to fill once its first message arrived. Default "100ms". */
+  batchMaxWait?: Duration;
+  /** Messages (or batches) processed at once. 1 keeps the source's order. Default 1. */
+  concurrency?: number;
+  /** Commit the checkpoint every `commitInterval` and on stop; false leaves it to `commit()`. Default true. */
+  autoCommit?: boolean;
+  /** Default "5s". */
+  commitInterval?: Duration;
+  /** Default: "dead-letter" when a DLQ slot is bound, otherwise "stop". */
+  onExhausted?: ExhaustedAction;
+  /** Queue the DLQ receives failed messages on. Default "{topic}.dlq". */
+  deadLetterTopic?: string;
+  /** How long `stop()` lets in-flight work finish before aborting it. Default "30s". */
+  shutdownTimeout?: Duration;
+}
+
+/** The seed's consumer configuration, in TypeScript naming. YAML files use the snake_case keys. */
+export interface ConsumerConfig {
+  name: string;
+  description?: string;
+  slots: SlotsConfig;
+  behavior: BehaviorConfig;
+}

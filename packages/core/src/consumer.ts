@@ -1,0 +1,240 @@
+import { isClosable } from "./capabilities.js";
+import { type BehaviorConfig, ExhaustedAction } from "./config.js";
+import { validateBehavior } from "./config-validation.js";
+import { type Duration, parseDuration } from "./duration.js";
+import { ConfigError, describeError, PrismError, PrismErrorCode } from "./errors.js";
+import { type ConsumerCounters, type ConsumerHealth, ConsumerStatus, emptyCounters } from "./health.js";
+import { type ResolvedBehavior, resolveBehavior } from "./internal/resolve-behavior.js";
+import { ConsumerRun } from "./internal/run.js";
+import { consoleLogger, type Logger } from "./logger.js";
+import type { BatchProcessor, MessageProcessor } from "./processor.js";
+import { type BindSlotsOptions, type BoundSlots, bindSlots } from "./slots.js";
+import { type ConsumerState, stateKey } from "./state.js";
+
+export interface ConsumerOptions {
+  /** The consumer's name: part of its state key `consumer:{group}:{topic}:{name}`. */
+  readonly name: string;
+  readonly behavior: BehaviorConfig;
+  /** Default: warnings and errors to the console. */
+  readonly logger?: Logger;
+  /** Source of randomness for backoff jitter (tests pass a fixed one). Default `Math.random`. */
+  readonly random?: () => number;
+}
+
+export interface ConsumerBindOptions extends BindSlotsOptions {
+  /**
+   * Close the bound drivers (those with a `close()` method) once the consumer has stopped or failed.
+   * For drivers the consumer owns, e.g. created from config; a closed consumer cannot start again.
+   */
+  readonly closeOnStop?: boolean;
+}
+
+/**
+ * The consumer pattern over three slots. Lifecycle: `bindSlots()` → `setProcessor()` →
+ * `start()` → `stop()`; `health()` at any time.
+ */
+export class Consumer {
+  readonly name: string;
+  readonly stateKey: string;
+  private readonly behavior: ResolvedBehavior;
+  private readonly logger: Logger;
+  private readonly random: () => number;
+  private readonly counters: ConsumerCounters = emptyCounters();
+  private slots: BoundSlots | undefined;
+  private closeOnStop = false;
+  private driversClosed = false;
+  private processor: MessageProcessor | undefined;
+  private batchProcessor: BatchProcessor | undefined;
+  private run: ConsumerRun | undefined;
+  private starting = false;
+  private ended: Promise<Error | undefined> = Promise.resolve(undefined);
+  private lastError: { message: string; at: number } | undefined;
+
+  constructor(options: ConsumerOptions) {
+    if (typeof options.name !== "string" || options.name.trim() === "") {
+      throw new ConfigError([
+        { path: "name", message: `expected a non-empty string, got ${String(options.name)}` },
+      ]);
+    }
+    this.name = options.name;
+    this.behavior = resolveBehavior(validateBehavior(options.behavior));
+    this.stateKey = stateKey(this.behavior.consumerGroup, this.behavior.topic, this.name);
+    this.logger = options.logger ?? consoleLogger;
+    this.random = options.random ?? Math.random;
+  }
+
+  /**
+   * Binds drivers to the slots after checking each implements its slot's interface (see the
+   * standalone `bindSlots`); a wrong binding throws a `SlotBindingError`.
+   */
+  bindSlots(
+    messageSource: unknown,
+    stateStore: unknown,
+    deadLetterQueue?: unknown,
+    options: ConsumerBindOptions = {},
+  ): this {
+    this.assertNotActive("bindSlots");
+    this.slots = bindSlots(messageSource, stateStore, deadLetterQueue, options);
+    this.closeOnStop = options.closeOnStop ?? false;
+    this.driversClosed = false;
+    return this;
+  }
+
+  /** Sets the per-message processor (for `batchSize: 0`). */
+  setProcessor(processor: MessageProcessor): this {
+    this.assertNotActive("setProcessor");
+    this.processor = processor;
+    this.batchProcessor = undefined;
+    return this;
+  }
+
+  /** Sets the batch processor (for `batchSize > 0`). */
+  setBatchProcessor(processor: BatchProcessor): this {
+    this.assertNotActive("setBatchProcessor");
+    this.batchProcessor = processor;
+    this.processor = undefined;
+    return this;
+  }
+
+  /**
+   * Loads the checkpoint, resumes the source after it where the source can, and starts consuming.
+   * Resolves once the subscription is active; rejects (and consumes nothing) if a backend fails.
+   */
+  async start(): Promise<void> {
+    this.assertNotActive("start");
+    const slots = this.slots;
+    if (!slots) throw lifecycle("start() needs slots: call bindSlots() first");
+    if (this.driversClosed)
+      throw lifecycle("the drivers were closed at stop (closeOnStop); create a new consumer");
+    const batching = this.behavior.batchSize > 0;
+    if (batching && !this.batchProcessor) {
+      throw lifecycle(`batch_size is ${this.behavior.batchSize}: call setBatchProcessor() before start()`);
+    }
+    if (!batching && !this.processor) {
+      throw lifecycle(
+        this.batchProcessor
+          ? "a batch processor is set but batch_size is 0: set batch_size > 0 or call setProcessor()"
+          : "call setProcessor() before start()",
+      );
+    }
+    const onExhausted =
+      this.behavior.onExhausted ??
+      (slots.deadLetterQueue ? ExhaustedAction.DeadLetter : ExhaustedAction.Stop);
+    if (onExhausted === ExhaustedAction.DeadLetter && !slots.deadLetterQueue) {
+      throw new ConfigError([
+        { path: "behavior.on_exhausted", message: '"dead-letter" needs a slots.dead_letter_queue binding' },
+      ]);
+    }
+    const run = new ConsumerRun({
+      name: this.name,
+      behavior: this.behavior,
+      onExhausted,
+      slots,
+      processor: this.processor,
+      batchProcessor: this.batchProcessor,
+      logger: this.logger,
+      counters: this.counters,
+      random: this.random,
+      recordError: (error) => {
+        this.lastError = { message: describeError(error), at: Date.now() };
+      },
+    });
+    this.ended = run.closed.then(async (failure) => {
+      if (this.closeOnStop) await this.closeDrivers();
+      return failure;
+    });
+    this.starting = true;
+    try {
+      await run.open();
+    } catch (error) {
+      this.lastError = { message: describeError(error), at: Date.now() };
+      run.failedToOpen(error);
+      throw error;
+    } finally {
+      this.starting = false;
+      this.run = run;
+    }
+  }
+
+  /**
+   * Stops taking messages, lets in-flight ones finish for up to `timeout` (default the behavior's
+   * `shutdownTimeout`), aborts the rest through their `AbortSignal`, commits what finished (with
+   * auto-commit) and ends the subscription. Rejects if that final commit fails.
+   */
+  async stop(options: { timeout?: Duration } = {}): Promise<void> {
+    const run = this.run;
+    if (!run) return;
+    const timeoutMs =
+      options.timeout === undefined ? this.behavior.shutdownTimeoutMs : parseDuration(options.timeout);
+    if (timeoutMs === undefined)
+      throw lifecycle(`stop(): timeout ${String(options.timeout)} is not a duration`);
+    let commitError: unknown;
+    await run.shutdown(timeoutMs).catch((error) => {
+      commitError = error;
+    });
+    await this.ended;
+    if (commitError !== undefined) throw commitError;
+  }
+
+  /**
+   * Writes the checkpoint now: every message up to it has finished. The way to commit with
+   * `autoCommit: false`; also allowed with auto-commit. Resolves with the state as stored.
+   */
+  async commit(): Promise<ConsumerState> {
+    if (!this.run) throw lifecycle("commit() needs a started consumer");
+    return this.run.commit();
+  }
+
+  health(): ConsumerHealth {
+    const run = this.run;
+    return {
+      status: run ? statusOf[run.phase] : ConsumerStatus.Idle,
+      name: this.name,
+      group: this.behavior.consumerGroup,
+      topic: this.behavior.topic,
+      inFlight: run?.inFlight ?? 0,
+      counters: { ...this.counters },
+      lastError: this.lastError,
+      lastCommitAt: run?.lastCommitAt,
+      checkpoint: run?.checkpoint ?? { offsets: {}, lastMessageId: null },
+    };
+  }
+
+  /** Resolves when the consumer has stopped: with the error that failed it, or `undefined`. */
+  closed(): Promise<Error | undefined> {
+    return this.ended;
+  }
+
+  private async closeDrivers(): Promise<void> {
+    if (this.driversClosed || !this.slots) return;
+    this.driversClosed = true;
+    const { messageSource, stateStore, deadLetterQueue } = this.slots;
+    const drivers = new Set<unknown>([messageSource.driver, stateStore, deadLetterQueue]);
+    for (const driver of drivers) {
+      if (!isClosable(driver)) continue;
+      await driver
+        .close()
+        .catch((error) => this.logger.warn("closing a driver failed", { error: describeError(error) }));
+    }
+  }
+
+  private assertNotActive(method: string): void {
+    const phase = this.run?.phase;
+    if (this.starting || phase === "running" || phase === "draining") {
+      throw lifecycle(
+        `${method}() is not allowed while the consumer is ${this.starting ? "starting" : phase}`,
+      );
+    }
+  }
+}
+
+const statusOf = {
+  running: ConsumerStatus.Running,
+  draining: ConsumerStatus.Draining,
+  stopped: ConsumerStatus.Stopped,
+  failed: ConsumerStatus.Failed,
+} as const;
+
+function lifecycle(message: string): PrismError {
+  return new PrismError(PrismErrorCode.Lifecycle, message);
+}

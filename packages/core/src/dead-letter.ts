@@ -1,0 +1,48 @@
+import type { Message, Metadata } from "./message.js";
+
+/** Metadata keys the consumer adds to a dead-lettered message (its own metadata is kept too). */
+export const DeadLetterKey = {
+  OriginalTopic: "prism-original-topic",
+  OriginalId: "prism-original-id",
+  /** The last attempt's error message. */
+  Error: "prism-error",
+  /** Attempts made, as a decimal string. */
+  Attempts: "prism-attempts",
+  /** Epoch milliseconds, as decimal strings. */
+  FirstFailureAt: "prism-first-failure-at",
+  LastFailureAt: "prism-last-failure-at",
+  ConsumerName: "prism-consumer-name",
+  ConsumerGroup: "prism-consumer-group",
+} as const;
+export type DeadLetterKey = (typeof DeadLetterKey)[keyof typeof DeadLetterKey];
+
+/** Why and when a message failed for good. */
+export interface FailureRecord {
+  readonly error: string;
+  readonly attempts: number;
+  readonly firstFailureAt: number;
+  readonly lastFailureAt: number;
+}
+
+const maxErrorLength = 1024;
+
+export function deadLetterMetadata(
+  message: Message,
+  failure: FailureRecord,
+  consumer: { readonly name: string; readonly group: string },
+): Metadata {
+  // One line, bounded: header-based backends (NATS, Kafka) reject or mangle long multi-line values.
+  const oneLine = failure.error.replace(/\s*[\r\n]+\s*/g, " ");
+  const error = oneLine.length > maxErrorLength ? `${oneLine.slice(0, maxErrorLength)}…` : oneLine;
+  return {
+    ...message.metadata,
+    [DeadLetterKey.OriginalTopic]: message.topic,
+    [DeadLetterKey.OriginalId]: message.id,
+    [DeadLetterKey.Error]: error,
+    [DeadLetterKey.Attempts]: String(failure.attempts),
+    [DeadLetterKey.FirstFailureAt]: String(failure.firstFailureAt),
+    [DeadLetterKey.LastFailureAt]: String(failure.lastFailureAt),
+    [DeadLetterKey.ConsumerName]: consumer.name,
+    [DeadLetterKey.ConsumerGroup]: consumer.group,
+  };
+}

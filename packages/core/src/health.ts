@@ -1,0 +1,66 @@
+import type { Offset } from "./message.js";
+
+export const ConsumerStatus = {
+  /** Created, not started (or bound and waiting for `start()`). */
+  Idle: "idle",
+  Running: "running",
+  /** `stop()` was called (or a failure is shutting it down): finishing in-flight work. */
+  Draining: "draining",
+  Stopped: "stopped",
+  /** Stopped because of an error; see `lastError` and `closed()`. */
+  Failed: "failed",
+} as const;
+export type ConsumerStatus = (typeof ConsumerStatus)[keyof typeof ConsumerStatus];
+
+/** Totals since the consumer object was created. */
+export interface ConsumerCounters {
+  /** Messages taken from the source. */
+  received: number;
+  /** Messages whose processing succeeded. */
+  processed: number;
+  /** Failed attempts (each throw of the processor counts once). */
+  failures: number;
+  /** Attempts that were retries. */
+  retries: number;
+  deadLettered: number;
+  /** Messages given up without a dead-letter queue (`on_exhausted: drop`). */
+  dropped: number;
+  /** Messages abandoned at stop (not checkpointed; delivered again later). */
+  abandoned: number;
+  /** Checkpoints written to the state store. */
+  commits: number;
+  /** Acknowledgements the source refused (the message may be delivered again). */
+  acknowledgeErrors: number;
+}
+
+export interface ConsumerHealth {
+  readonly status: ConsumerStatus;
+  readonly name: string;
+  readonly group: string;
+  readonly topic: string;
+  /** Messages being processed right now. */
+  readonly inFlight: number;
+  readonly counters: Readonly<ConsumerCounters>;
+  readonly lastError: { readonly message: string; readonly at: number } | undefined;
+  /** Epoch ms of the last successful commit. */
+  readonly lastCommitAt: number | undefined;
+  /** The checkpoint as it would be committed now. */
+  readonly checkpoint: {
+    readonly offsets: Readonly<Record<string, Offset>>;
+    readonly lastMessageId: string | null;
+  };
+}
+
+export function emptyCounters(): ConsumerCounters {
+  return {
+    received: 0,
+    processed: 0,
+    failures: 0,
+    retries: 0,
+    deadLettered: 0,
+    dropped: 0,
+    abandoned: 0,
+    commits: 0,
+    acknowledgeErrors: 0,
+  };
+}

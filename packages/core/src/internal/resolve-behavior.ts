@@ -1,0 +1,45 @@
+import type { BehaviorConfig, ExhaustedAction } from "../config.js";
+import { parseDuration } from "../duration.js";
+import { defaultRetryPolicy, type RetryPolicy } from "../retry-policy.js";
+
+/** Behavior with every default applied and durations in milliseconds. */
+export interface ResolvedBehavior {
+  readonly consumerGroup: string;
+  readonly topic: string;
+  readonly retry: RetryPolicy;
+  readonly batchSize: number;
+  readonly batchMaxWaitMs: number;
+  readonly concurrency: number;
+  readonly autoCommit: boolean;
+  readonly commitIntervalMs: number;
+  /** Undefined means "decided when slots are bound": dead-letter with a DLQ, stop without. */
+  readonly onExhausted: ExhaustedAction | undefined;
+  readonly deadLetterTopic: string;
+  readonly shutdownTimeoutMs: number;
+}
+
+/** Applies defaults to an already validated behavior section. */
+export function resolveBehavior(behavior: BehaviorConfig): ResolvedBehavior {
+  const ms = (value: BehaviorConfig["commitInterval"], fallback: number) =>
+    value === undefined ? fallback : (parseDuration(value) ?? fallback);
+  const backoff = behavior.retryBackoff ?? {};
+  return {
+    consumerGroup: behavior.consumerGroup,
+    topic: behavior.topic,
+    retry: {
+      maxRetries: behavior.maxRetries ?? defaultRetryPolicy.maxRetries,
+      initialBackoffMs: ms(backoff.initial, defaultRetryPolicy.initialBackoffMs),
+      maxBackoffMs: ms(backoff.max, defaultRetryPolicy.maxBackoffMs),
+      multiplier: backoff.multiplier ?? defaultRetryPolicy.multiplier,
+      jitter: backoff.jitter ?? defaultRetryPolicy.jitter,
+    },
+    batchSize: behavior.batchSize ?? 0,
+    batchMaxWaitMs: ms(behavior.batchMaxWait, 100),
+    concurrency: behavior.concurrency ?? 1,
+    autoCommit: behavior.autoCommit ?? true,
+    commitIntervalMs: ms(behavior.commitInterval, 5000),
+    onExhausted: behavior.onExhausted,
+    deadLetterTopic: behavior.deadLetterTopic ?? `${behavior.topic}.dlq`,
+    shutdownTimeoutMs: ms(behavior.shutdownTimeout, 30_000),
+  };
+}

@@ -1,0 +1,168 @@
+import type { Message, Metadata } from "@prism/consumer-core";
+import { Waiters } from "./waiters.js";
+
+const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+/** A message and how often it has been delivered. */
+interface Item {
+  readonly message: Message;
+  deliveries: number;
+}
+
+/**
+ * One queue: messages wait in FIFO order; a delivered message stays pending until acknowledged or
+ * rejected, or until its visibility timeout passes (its receiver presumably died), when it is queued
+ * again at the front. Receivers compete for messages (one group per queue).
+ */
+export class WorkQueue {
+  private ready: Item[] = [];
+  private readyHead = 0;
+  /** Delivered, unsettled messages by id, in delivery order (so the first to expire comes first). */
+  private readonly pending = new Map<string, { item: Item; visibleAt: number }>();
+  private expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly receivers = new Waiters<void>();
+  private readonly producers = new Waiters<void>();
+  private nextSeq = 1;
+
+  constructor(
+    readonly name: string,
+    private readonly capacity: number,
+    private readonly visibilityTimeoutMs: number,
+    private readonly now: () => number,
+  ) {}
+
+  /** Messages waiting for a receiver plus messages delivered and not yet settled. */
+  get size(): number {
+    return this.ready.length - this.readyHead + this.pending.size;
+  }
+
+  async enqueue(payload: Uint8Array, metadata: Metadata): Promise<string> {
+    while (this.size >= this.capacity) await this.producers.wait();
+    const seq = this.nextSeq++;
+    const message: Message = {
+      id: String(seq),
+      topic: this.name,
+      payload: payload.slice(),
+      metadata: { ...metadata },
+      timestamp: this.now(),
+      position: { partition: "0", offset: seq },
+      deliveryAttempt: 0,
+    };
+    this.ready.push({ message, deliveries: 0 });
+    this.receivers.wakeOne();
+    return message.id;
+  }
+
+  receive(signal: AbortSignal | undefined): QueueIterator {
+    return new QueueIterator(this, signal);
+  }
+
+  /** The next ready message, now pending until settled or until its visibility timeout. */
+  take(): Message | undefined {
+    if (this.readyHead >= this.ready.length) return undefined;
+    const item = this.ready[this.readyHead++] as Item;
+    if (this.readyHead === this.ready.length) {
+      this.ready = [];
+      this.readyHead = 0;
+    }
+    item.deliveries++;
+    const message = { ...item.message, deliveryAttempt: item.deliveries };
+    this.pending.set(message.id, { item, visibleAt: this.now() + this.visibilityTimeoutMs });
+    this.expiryTimer ??= this.scheduleExpiry(this.visibilityTimeoutMs);
+    return message;
+  }
+
+  waitForMessage(resolve: () => void): () => void {
+    return this.receivers.add(resolve);
+  }
+
+  /** Settles a pending message: gone for good, or back at the front of the queue. */
+  settle(message: Message, requeue: boolean): void {
+    const entry = this.pending.get(message.id);
+    if (!entry) {
+      throw new Error(
+        `memstore queue "${this.name}": message ${message.id} is not pending ` +
+          "(already settled, or its visibility timeout passed and it was queued again)",
+      );
+    }
+    this.pending.delete(message.id);
+    if (requeue) this.requeue(entry.item);
+    else this.producers.wakeAll();
+  }
+
+  private scheduleExpiry(ms: number): ReturnType<typeof setTimeout> {
+    const timer = setTimeout(() => this.expire(), ms);
+    timer.unref?.();
+    return timer;
+  }
+
+  /** Queues again every pending message whose receiver did not settle it in time. */
+  private expire(): void {
+    this.expiryTimer = undefined;
+    const now = this.now();
+    const expired: Item[] = [];
+    for (const [id, entry] of this.pending) {
+      if (entry.visibleAt > now) {
+        this.expiryTimer = this.scheduleExpiry(entry.visibleAt - now);
+        break;
+      }
+      this.pending.delete(id);
+      expired.push(entry.item);
+    }
+    // Back to the front in their original order.
+    for (let i = expired.length - 1; i >= 0; i--) this.requeue(expired[i] as Item);
+  }
+
+  private requeue(item: Item): void {
+    if (this.readyHead > 0) this.ready[--this.readyHead] = item;
+    else this.ready.unshift(item);
+    this.receivers.wakeOne();
+  }
+}
+
+/** One receiver: takes ready messages, waits when there are none. */
+export class QueueIterator implements AsyncIterableIterator<Message> {
+  private closed = false;
+  private pendingNext: ((result: IteratorResult<Message>) => void) | undefined;
+  private stopWaiting: (() => void) | undefined;
+  private readonly onAbort = () => this.close();
+
+  constructor(
+    private readonly queue: WorkQueue,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    if (signal?.aborted) this.close();
+    else signal?.addEventListener("abort", this.onAbort, { once: true });
+  }
+
+  next(): Promise<IteratorResult<Message>> {
+    if (this.closed) return Promise.resolve(done);
+    const message = this.queue.take();
+    if (message !== undefined) return Promise.resolve({ done: false, value: message });
+    return new Promise((resolve) => {
+      this.pendingNext = resolve;
+      this.stopWaiting = this.queue.waitForMessage(() => {
+        this.stopWaiting = undefined;
+        this.pendingNext = undefined;
+        resolve(this.next());
+      });
+    });
+  }
+
+  return(): Promise<IteratorResult<Message>> {
+    this.close();
+    return Promise.resolve(done);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.signal?.removeEventListener("abort", this.onAbort);
+    this.stopWaiting?.();
+    this.pendingNext?.(done);
+  }
+}

@@ -1,0 +1,160 @@
+import type {
+  CheckpointLookup,
+  KeyValueBasicInterface,
+  Message,
+  Metadata,
+  PubSubInterface,
+  QueueInterface,
+  ReceiveOptions,
+  ResumableSource,
+  SubscribeOptions,
+} from "@prism/consumer-core";
+import { MemKeyValue } from "./internal/key-value.js";
+import { TopicLog } from "./internal/topic-log.js";
+import { WorkQueue } from "./internal/work-queue.js";
+
+export interface MemStoreOptions {
+  /**
+   * Bound on buffered messages: per topic, how far the slowest subscriber group may lag; per queue,
+   * how many messages may wait or be pending. `publish`/`enqueue` wait (never drop) while full.
+   * Default 10,000.
+   */
+  readonly capacity?: number;
+  /**
+   * Messages a topic keeps for replay (new groups, resuming) once every group has received them.
+   * Default: all of them (`Infinity`).
+   */
+  readonly retention?: number;
+  /** How long a received queue message may stay unsettled before it is delivered again. Default 30 s. */
+  readonly visibilityTimeoutMs?: number;
+  /** Clock for timestamps and TTLs, in epoch ms. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/**
+ * Everything in one process: key/value with TTL, pub/sub topics (durable groups, replay, resume from a
+ * position) and work queues (ack, reject, redelivery). The embedded default and the test double.
+ */
+export class MemStore implements KeyValueBasicInterface, PubSubInterface, QueueInterface, ResumableSource {
+  private readonly keyValue: MemKeyValue;
+  private readonly topics = new Map<string, TopicLog>();
+  private readonly queues = new Map<string, WorkQueue>();
+  private readonly resumes = new Map<string, CheckpointLookup>();
+  private readonly capacity: number;
+  private readonly retention: number;
+  private readonly visibilityTimeoutMs: number;
+  private readonly now: () => number;
+
+  constructor(options: MemStoreOptions = {}) {
+    this.capacity = positive("capacity", options.capacity ?? 10_000);
+    this.retention = atLeastZero("retention", options.retention ?? Number.POSITIVE_INFINITY);
+    this.visibilityTimeoutMs = positive("visibilityTimeoutMs", options.visibilityTimeoutMs ?? 30_000);
+    this.now = options.now ?? Date.now;
+    this.keyValue = new MemKeyValue(this.now);
+  }
+
+  set(key: string, value: Uint8Array, ttlSeconds?: number): Promise<void> {
+    return this.keyValue.set(key, value, ttlSeconds);
+  }
+
+  get(key: string): Promise<Uint8Array | undefined> {
+    return this.keyValue.get(key);
+  }
+
+  delete(key: string): Promise<void> {
+    return this.keyValue.delete(key);
+  }
+
+  exists(key: string): Promise<boolean> {
+    return this.keyValue.exists(key);
+  }
+
+  publish(topic: string, payload: Uint8Array, metadata: Metadata = {}): Promise<string> {
+    return this.topic(topic).publish(payload, metadata);
+  }
+
+  /**
+   * Joins the subscriber group `subscriberId` on `topic`. A new group starts at the oldest retained
+   * message; a known group continues where it left off, or after its checkpoint (see `resumeAfter`).
+   */
+  async subscribe(
+    topic: string,
+    subscriberId: string,
+    options: SubscribeOptions = {},
+  ): Promise<AsyncIterable<Message>> {
+    return this.topic(topic).subscribe(
+      subscriberId,
+      options.signal,
+      this.resumes.get(resumeKey(topic, subscriberId)),
+    );
+  }
+
+  async unsubscribe(topic: string, subscriberId: string): Promise<void> {
+    this.topics.get(topic)?.unsubscribe(subscriberId);
+  }
+
+  /** For pub/sub: a group that (re)starts with no members moves right after the offset `lookup` gives. */
+  async resumeAfter(topic: string, group: string, lookup: CheckpointLookup): Promise<void> {
+    this.resumes.set(resumeKey(topic, group), lookup);
+  }
+
+  enqueue(queue: string, payload: Uint8Array, metadata: Metadata = {}): Promise<string> {
+    return this.queue(queue).enqueue(payload, metadata);
+  }
+
+  /** Receivers of a queue compete for its messages; `options.group` is not used (one group per queue). */
+  async receive(queue: string, options: ReceiveOptions = {}): Promise<AsyncIterable<Message>> {
+    return this.queue(queue).receive(options.signal);
+  }
+
+  async acknowledge(message: Message): Promise<void> {
+    this.queue(message.topic).settle(message, false);
+  }
+
+  async reject(message: Message, requeue: boolean): Promise<void> {
+    this.queue(message.topic).settle(message, requeue);
+  }
+
+  /** How many messages a topic holds and how far its slowest group lags (for tests and demos). */
+  topicStats(topic: string): { retained: number; lag: number } {
+    const log = this.topics.get(topic);
+    return { retained: log?.retained ?? 0, lag: log?.lag ?? 0 };
+  }
+
+  /** Messages of a queue waiting or pending (for tests and demos). */
+  queueSize(queue: string): number {
+    return this.queues.get(queue)?.size ?? 0;
+  }
+
+  private topic(name: string): TopicLog {
+    let log = this.topics.get(name);
+    if (!log) {
+      log = new TopicLog(name, { capacity: this.capacity, retention: this.retention, now: this.now });
+      this.topics.set(name, log);
+    }
+    return log;
+  }
+
+  private queue(name: string): WorkQueue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new WorkQueue(name, this.capacity, this.visibilityTimeoutMs, this.now);
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+}
+
+function resumeKey(topic: string, group: string): string {
+  return `${topic}\u0000${group}`;
+}
+
+function positive(name: string, value: number): number {
+  if (!(value > 0)) throw new RangeError(`MemStore: ${name} must be > 0, got ${value}`);
+  return value;
+}
+
+function atLeastZero(name: string, value: number): number {
+  if (!(value >= 0)) throw new RangeError(`MemStore: ${name} must be >= 0, got ${value}`);
+  return value;
+}
