@@ -109,14 +109,19 @@ export class WorkQueue {
       this.pending.delete(id);
       expired.push(entry.item);
     }
-    // Back to the front in their original order.
-    for (let i = expired.length - 1; i >= 0; i--) this.requeue(expired[i] as Item);
+    // Back to the front in their original order, all of them before any receiver is woken.
+    for (let i = expired.length - 1; i >= 0; i--) this.putBack(expired[i] as Item);
+    for (let i = 0; i < expired.length; i++) this.receivers.wakeOne();
   }
 
   private requeue(item: Item): void {
+    this.putBack(item);
+    this.receivers.wakeOne();
+  }
+
+  private putBack(item: Item): void {
     if (this.readyHead > 0) this.ready[--this.readyHead] = item;
     else this.ready.unshift(item);
-    this.receivers.wakeOne();
   }
 }
 
