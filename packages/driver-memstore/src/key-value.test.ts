@@ -5,7 +5,12 @@ const bytes = (text: string) => new TextEncoder().encode(text);
 
 function clock(start = 1_000_000) {
   let now = start;
-  return { now: () => now, advance: (ms: number) => void (now += ms) };
+  return {
+    now: () => now,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
 }
 
 describe("MemStore key/value", () => {

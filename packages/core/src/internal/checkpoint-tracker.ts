@@ -13,6 +13,10 @@ class PartitionTrack {
   private entries: TrackedMessage[] = [];
   private head = 0;
 
+  get empty(): boolean {
+    return this.head === this.entries.length;
+  }
+
   push(entry: TrackedMessage): void {
     this.entries.push(entry);
   }
@@ -77,6 +81,25 @@ export class CheckpointTracker {
     }
     track.push(entry);
     return entry;
+  }
+
+  /**
+   * Records a message that finished as soon as it was delivered. When nothing is in flight before it
+   * in its partition it becomes the checkpoint directly, without being queued (the common, fast case).
+   */
+  complete(message: Message): void {
+    const position = message.position;
+    const partition = position?.partition ?? "";
+    if (this.partitions.size > 0 && this.partitions.get(partition)?.empty === false) {
+      this.finish(this.begin(message));
+      return;
+    }
+    if (position !== undefined) {
+      this.offsets[partition] = position.offset;
+      this.lastOffset = position.offset;
+    }
+    this.lastMessageId = message.id;
+    this.version++;
   }
 
   finish(entry: TrackedMessage): void {

@@ -13,6 +13,8 @@ import { isPromiseLike, settlesWithin, sleep } from "./async.js";
 import { CheckpointTracker, type TrackedMessage } from "./checkpoint-tracker.js";
 import type { ResolvedBehavior } from "./resolve-behavior.js";
 
+const succeeded: Outcome = { kind: "succeeded" };
+
 export interface RunDeps {
   readonly name: string;
   readonly behavior: ResolvedBehavior;
@@ -28,6 +30,11 @@ export interface RunDeps {
 }
 
 export type RunPhase = "running" | "draining" | "stopped" | "failed";
+
+/** A first attempt made before the message was handed to `handle` (the inline path), and how it failed. */
+interface FailedFirstAttempt {
+  readonly error: unknown;
+}
 
 type Outcome =
   | { readonly kind: "succeeded" }
@@ -51,6 +58,8 @@ export class ConsumerRun {
   private commitChain: Promise<unknown> = Promise.resolve();
   private commitQueued = false;
   private commitTimer: ReturnType<typeof setInterval> | undefined;
+  /** Set when shutdown begins; a plain field because the pull loop checks it per message. */
+  private stopping = false;
   private readonly pullAbort = new AbortController();
   private readonly workAbort = new AbortController();
   private readonly inFlightWork = new Set<Promise<void>>();
@@ -145,6 +154,7 @@ export class ConsumerRun {
   private async drainAndClose(timeoutMs: number): Promise<void> {
     const { behavior, slots, logger } = this.deps;
     this.phase = "draining";
+    this.stopping = true;
     this.pullAbort.abort();
     this.wakeLoop?.();
     clearInterval(this.commitTimer);
@@ -204,23 +214,51 @@ export class ConsumerRun {
   }
 
   private async pullMessages(iterator: AsyncIterator<Message>): Promise<void> {
-    const { concurrency } = this.deps.behavior;
-    while (!this.pullAbort.signal.aborted) {
+    const { behavior, counters, slots } = this.deps;
+    const concurrency = behavior.concurrency;
+    // One pub/sub message at a time needs no acknowledgement and no bookkeeping beyond the checkpoint:
+    // its first attempt runs inline, and only a failure takes the general (retrying) path.
+    const inline = concurrency === 1 && slots.messageSource.kind === "pubsub";
+    const processor = this.deps.processor as MessageProcessor;
+    const firstAttempt = this.context(1);
+    const commitEach = behavior.autoCommit && behavior.commitIntervalMs === 0;
+    while (!this.stopping) {
       if (this.inFlightMessages >= concurrency) {
         await this.capacityFreed();
         continue;
       }
       const next = await iterator.next();
       if (next.done) return;
-      const work = this.dispatch([next.value]);
-      if (concurrency === 1) await work;
+      const message = next.value;
+      counters.received++;
+      if (!inline) {
+        const work = this.dispatch([message]);
+        if (concurrency === 1) await work;
+        continue;
+      }
+      this.inFlightMessages = 1;
+      let failed: FailedFirstAttempt | undefined;
+      try {
+        const result = processor(message, firstAttempt);
+        if (isPromiseLike(result)) await result;
+      } catch (error) {
+        failed = { error };
+      }
+      this.inFlightMessages = 0;
+      if (failed) {
+        await this.dispatch([message], failed);
+        continue;
+      }
+      counters.processed++;
+      this.tracker.complete(message);
+      if (commitEach) this.commitInBackground();
     }
   }
 
   private async pullBatches(iterator: AsyncIterator<Message>): Promise<void> {
     const { batchSize, batchMaxWaitMs, concurrency } = this.deps.behavior;
     let pending: Promise<IteratorResult<Message>> | undefined;
-    while (!this.pullAbort.signal.aborted) {
+    while (!this.stopping) {
       if (this.inFlightMessages >= concurrency * batchSize) {
         await this.capacityFreed();
         continue;
@@ -235,7 +273,7 @@ export class ConsumerRun {
         timer = setTimeout(() => resolve("deadline"), batchMaxWaitMs);
       });
       let ended = false;
-      while (batch.length < batchSize && !this.pullAbort.signal.aborted) {
+      while (batch.length < batchSize && !this.stopping) {
         pending = iterator.next();
         const result = await Promise.race([pending, deadline]);
         if (result === "deadline") break;
@@ -247,6 +285,7 @@ export class ConsumerRun {
         batch.push(result.value);
       }
       clearTimeout(timer);
+      this.deps.counters.received += batch.length;
       const work = this.dispatch(batch);
       if (concurrency === 1) await work;
       if (ended) return;
@@ -259,11 +298,10 @@ export class ConsumerRun {
     });
   }
 
-  private dispatch(messages: Message[]): Promise<void> {
-    this.deps.counters.received += messages.length;
+  private dispatch(messages: Message[], failedFirstAttempt?: FailedFirstAttempt): Promise<void> {
     this.inFlightMessages += messages.length;
     const entries = messages.map((message) => this.tracker.begin(message));
-    const work = this.handle(messages, entries)
+    const work = this.handle(messages, entries, failedFirstAttempt)
       .catch((error) => this.fail(error))
       .finally(() => {
         this.inFlightMessages -= messages.length;
@@ -276,8 +314,12 @@ export class ConsumerRun {
     return work;
   }
 
-  private async handle(messages: Message[], entries: TrackedMessage[]): Promise<void> {
-    const outcome = await this.attempt(messages);
+  private async handle(
+    messages: Message[],
+    entries: TrackedMessage[],
+    failedFirstAttempt: FailedFirstAttempt | undefined,
+  ): Promise<void> {
+    const outcome = await this.attempt(messages, failedFirstAttempt);
     if (outcome.kind === "succeeded") {
       this.deps.counters.processed += messages.length;
       await this.settle(messages, entries);
@@ -289,24 +331,19 @@ export class ConsumerRun {
     }
   }
 
-  private async attempt(messages: Message[]): Promise<Outcome> {
-    const { processor, batchProcessor, behavior, counters, name, random } = this.deps;
+  private async attempt(messages: Message[], failedFirstAttempt: FailedFirstAttempt | undefined): Promise<Outcome> {
+    const { processor, batchProcessor, behavior, counters, random } = this.deps;
     const signal = this.workAbort.signal;
     let firstFailureAt = 0;
     for (let attempt = 1; ; attempt++) {
-      const context: ProcessContext = {
-        attempt,
-        maxAttempts: this.maxAttempts,
-        signal,
-        consumerName: name,
-        consumerGroup: behavior.consumerGroup,
-      };
+      const context = this.context(attempt);
       try {
+        if (attempt === 1 && failedFirstAttempt) throw failedFirstAttempt.error;
         const result = batchProcessor
           ? batchProcessor(messages, context)
           : (processor as MessageProcessor)(messages[0] as Message, context);
         if (isPromiseLike(result)) await result;
-        return { kind: "succeeded" };
+        return succeeded;
       } catch (error) {
         if (signal.aborted) return { kind: "aborted" };
         const now = Date.now();
@@ -327,6 +364,16 @@ export class ConsumerRun {
         if (!(await sleep(backoffDelay(behavior.retry, attempt, random), signal))) return { kind: "aborted" };
       }
     }
+  }
+
+  private context(attempt: number): ProcessContext {
+    return {
+      attempt,
+      maxAttempts: this.maxAttempts,
+      signal: this.workAbort.signal,
+      consumerName: this.deps.name,
+      consumerGroup: this.deps.behavior.consumerGroup,
+    };
   }
 
   /** Acknowledges (queues) and marks finished, so the checkpoint can move past these messages. */
