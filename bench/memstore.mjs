@@ -66,7 +66,9 @@ async function consumer(processorKind = "sync") {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const format = (rate) => `${Math.round(rate).toLocaleString("en-US")} msgs/s`;
 
-console.log(`memstore: ${messages.toLocaleString("en-US")} messages of ${payload.length} B, ${rounds} rounds each`);
+console.log(
+  `memstore: ${messages.toLocaleString("en-US")} messages of ${payload.length} B, ${rounds} rounds each`,
+);
 console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}`);
 const rawRates = [];
 const consumerRates = [];
@@ -81,5 +83,9 @@ const r = median(rawRates);
 const c = median(consumerRates);
 const a = median(asyncRates);
 console.log(`raw memstore iteration        ${format(r).padStart(20)}  (median)`);
-console.log(`consumer, no-op processor     ${format(c).padStart(20)}  (concurrency 1, auto-commit 5s)  ratio ${(c / r).toFixed(2)}`);
-console.log(`consumer, async no-op         ${format(a).padStart(20)}  (concurrency 1, auto-commit 5s)  ratio ${(a / r).toFixed(2)}`);
+console.log(
+  `consumer, no-op processor     ${format(c).padStart(20)}  (concurrency 1, auto-commit 5s)  ratio ${(c / r).toFixed(2)}`,
+);
+console.log(
+  `consumer, async no-op         ${format(a).padStart(20)}  (concurrency 1, auto-commit 5s)  ratio ${(a / r).toFixed(2)}`,
+);

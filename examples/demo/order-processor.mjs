@@ -34,7 +34,9 @@ async function processOrder(message, { attempt }) {
 async function publishOrders(from, to) {
   for (let id = from; id <= to; id++) {
     const payload =
-      id === 7 ? "{order 7 is broken" : JSON.stringify({ id, amount: id === 13 ? -40 : 10 * id, currency: "EUR" });
+      id === 7
+        ? "{order 7 is broken"
+        : JSON.stringify({ id, amount: id === 13 ? -40 : 10 * id, currency: "EUR" });
     await store.publish(topic, encoder.encode(payload), { "order-id": String(id) });
   }
 }
@@ -83,9 +85,13 @@ async function printState(consumer) {
   console.log(`   ${value ? decoder.decode(value) : "(none)"}`);
 }
 
-console.log(`Prism Consumer demo: "${config.name}" on memstore, config from ${configFile.split("/").slice(-2).join("/")}`);
+console.log(
+  `Prism Consumer demo: "${config.name}" on memstore, config from ${configFile.split("/").slice(-2).join("/")}`,
+);
 await publishOrders(1, 20);
-console.log("\nPublished orders 1-20 to orders.created (5, 10, 15, 20 time out once; 7 is malformed; 13 is declined).");
+console.log(
+  "\nPublished orders 1-20 to orders.created (5, 10, 15, 20 time out once; 7 is malformed; 13 is declined).",
+);
 const first = await runUntilQuiet("First run");
 await printDeadLetters();
 await printState(first);

@@ -331,7 +331,10 @@ export class ConsumerRun {
     }
   }
 
-  private async attempt(messages: Message[], failedFirstAttempt: FailedFirstAttempt | undefined): Promise<Outcome> {
+  private async attempt(
+    messages: Message[],
+    failedFirstAttempt: FailedFirstAttempt | undefined,
+  ): Promise<Outcome> {
     const { processor, batchProcessor, behavior, counters, random } = this.deps;
     const signal = this.workAbort.signal;
     let firstFailureAt = 0;
