@@ -51,3 +51,7 @@ export type { BindSlotsOptions, BoundSlots, BoundSource } from "./slots.js";
 export { bindSlots } from "./slots.js";
 export type { ConsumerState } from "./state.js";
 export { decodeState, encodeState, stateKey } from "./state.js";
+export type { PollingOptions } from "./polling-iterable.js";
+export { pollingIterable } from "./polling-iterable.js";
+export type { PushChannel } from "./push-channel.js";
+export { pushChannel } from "./push-channel.js";

@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { pushChannel } from "./push-channel.js";
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of iterable) out.push(item);
+  return out;
+}
+
+describe("pushChannel", () => {
+  it("hands items over in order and ends after the held ones", async () => {
+    const channel = pushChannel<number>({ capacity: 10 });
+    for (const n of [1, 2, 3]) expect(await channel.push(n)).toBe(true);
+    channel.end();
+    expect(await collect(channel.iterable)).toEqual([1, 2, 3]);
+    expect(await channel.push(4)).toBe(false);
+  });
+
+  it("makes the producer wait while `capacity` items are held", async () => {
+    const channel = pushChannel<number>({ capacity: 2 });
+    const pushes = [1, 2, 3, 4].map((n) => channel.push(n));
+    let accepted = 0;
+    for (const p of pushes) void p.then(() => accepted++);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(accepted).toBe(2);
+    expect(channel.size).toBe(2);
+    const iterator = channel.iterable[Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    expect(accepted).toBe(3);
+    expect((await iterator.next()).value).toBe(2);
+    expect((await iterator.next()).value).toBe(3);
+    expect((await iterator.next()).value).toBe(4);
+    expect(await Promise.all(pushes)).toEqual([true, true, true, true]);
+  });
+
+  it("delivers straight to a waiting reader, and throws an ending error to it", async () => {
+    const channel = pushChannel<string>({ capacity: 1 });
+    const iterator = channel.iterable[Symbol.asyncIterator]();
+    const waiting = iterator.next();
+    await channel.push("a");
+    expect(await waiting).toEqual({ done: false, value: "a" });
+    const failing = iterator.next();
+    channel.end(new Error("connection lost"));
+    await expect(failing).rejects.toThrow("connection lost");
+  });
+
+  it("ends on abort and refuses the producers still waiting", async () => {
+    const abort = new AbortController();
+    const channel = pushChannel<number>({ capacity: 1, signal: abort.signal });
+    await channel.push(1);
+    const blocked = channel.push(2);
+    abort.abort();
+    expect(await blocked).toBe(false);
+  });
+});

@@ -1,0 +1,91 @@
+const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+/** A bounded hand-over from a callback-style client (push) to an async iterable (pull). */
+export interface PushChannel<T> {
+  /** Iterate once; ends after `end()`, on abort, or when the reader stops. */
+  readonly iterable: AsyncIterable<T>;
+  /**
+   * Hands over an item. Resolves `true` once the channel holds it — at once while fewer than `capacity`
+   * items wait, otherwise when the reader makes room (await it: that is the backpressure) — or `false`
+   * if the channel has ended and the item was not taken.
+   */
+  push(item: T): Promise<boolean>;
+  /** Ends the iteration after the items already held; with an error, the reader's next pull throws it. */
+  end(error?: unknown): void;
+  /** Items held and not yet taken. */
+  readonly size: number;
+}
+
+/**
+ * For drivers whose client delivers through callbacks (a NATS subscription, kafkajs `eachMessage`):
+ * the client pushes, the consumer pulls, and at most `capacity` items wait in between.
+ */
+export function pushChannel<T>(options: { capacity: number; signal?: AbortSignal }): PushChannel<T> {
+  const held: T[] = [];
+  const producers: Array<() => void> = [];
+  let reader: ((result: IteratorResult<T>) => void) | undefined;
+  let readerFailed: ((error: unknown) => void) | undefined;
+  let ended = false;
+  let failure: { error: unknown } | undefined;
+
+  const finish = (error?: unknown) => {
+    if (ended) return;
+    ended = true;
+    if (error !== undefined) failure = { error };
+    for (const wake of producers.splice(0)) wake();
+    if (reader && held.length === 0) {
+      const [resolve, reject] = [reader, readerFailed];
+      reader = readerFailed = undefined;
+      if (failure) reject?.(failure.error);
+      else resolve(done);
+    }
+  };
+  options.signal?.addEventListener("abort", () => finish(), { once: true });
+  if (options.signal?.aborted) finish();
+
+  const iterator: AsyncIterableIterator<T> = {
+    next() {
+      if (held.length > 0) {
+        const item = held.shift() as T;
+        producers.shift()?.();
+        return Promise.resolve({ done: false, value: item });
+      }
+      if (ended) return failure ? Promise.reject(failure.error) : Promise.resolve(done);
+      return new Promise((resolve, reject) => {
+        reader = resolve;
+        readerFailed = reject;
+      });
+    },
+    return() {
+      finish();
+      held.length = 0;
+      return Promise.resolve(done);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+
+  return {
+    iterable: iterator,
+    get size() {
+      return held.length;
+    },
+    async push(item: T): Promise<boolean> {
+      if (ended) return false;
+      if (reader) {
+        const resolve = reader;
+        reader = readerFailed = undefined;
+        resolve({ done: false, value: item });
+        return true;
+      }
+      while (held.length >= options.capacity) {
+        await new Promise<void>((resolve) => producers.push(resolve));
+        if (ended) return false;
+      }
+      held.push(item);
+      return true;
+    },
+    end: finish,
+  };
+}
