@@ -44,14 +44,14 @@ export type {
 export type { Logger } from "./logger.js";
 export { consoleLogger, redactUrl, silentLogger } from "./logger.js";
 export type { Message, Metadata, Offset, Position } from "./message.js";
+export type { PollingOptions } from "./polling-iterable.js";
+export { pollingIterable } from "./polling-iterable.js";
 export type { BatchProcessor, MessageProcessor, ProcessContext } from "./processor.js";
+export type { PushChannel } from "./push-channel.js";
+export { pushChannel } from "./push-channel.js";
 export type { RetryPolicy } from "./retry-policy.js";
 export { backoffDelay, defaultRetryPolicy } from "./retry-policy.js";
 export type { BindSlotsOptions, BoundSlots, BoundSource } from "./slots.js";
 export { bindSlots } from "./slots.js";
 export type { ConsumerState } from "./state.js";
 export { decodeState, encodeState, stateKey } from "./state.js";
-export type { PollingOptions } from "./polling-iterable.js";
-export { pollingIterable } from "./polling-iterable.js";
-export type { PushChannel } from "./push-channel.js";
-export { pushChannel } from "./push-channel.js";

@@ -64,7 +64,9 @@ describe("pollingIterable", () => {
       signal: abort.signal,
       fetch: (signal) => {
         fetchSignal = signal;
-        return new Promise((_, reject) => signal.addEventListener("abort", () => reject(new Error("aborted"))));
+        return new Promise((_, reject) =>
+          signal.addEventListener("abort", () => reject(new Error("aborted"))),
+        );
       },
     })[Symbol.asyncIterator]();
     const next = iterator.next();

@@ -1,0 +1,28 @@
+import {
+  describeKeyValueConformance,
+  describePubSubConformance,
+  describeQueueConformance,
+} from "@prism/consumer-testkit";
+import { MemStore } from "../src/index.js";
+
+// The whole kit: memstore declares every feature.
+describePubSubConformance({
+  name: "memstore",
+  create: () => new MemStore(),
+  features: { consumerGroups: true, persistent: true, ordered: true, resumable: true },
+  harness: { quietMs: 200 },
+});
+
+describeQueueConformance({
+  name: "memstore",
+  // Unsettled messages come back after 300 ms, so the crashed-consumer case runs quickly.
+  create: () => new MemStore({ visibilityTimeoutMs: 300 }),
+  features: { consumerGroups: false, persistent: true, ordered: true, resumable: false },
+  harness: { quietMs: 500 },
+});
+
+describeKeyValueConformance({
+  name: "memstore",
+  create: () => new MemStore(),
+  features: { ttl: true },
+});

@@ -1,0 +1,219 @@
+import type { CheckpointLookup, Message, Offset } from "@prism/consumer-core";
+import { isResumableSource } from "@prism/consumer-core";
+import { expect, it } from "vitest";
+import { type ResolvedHarness, uniqueName } from "../harness.js";
+import { indexOf, range } from "./messages.js";
+import { type Reader, sleep, within } from "./reader.js";
+import type { SourceUnderTest } from "./source.js";
+
+export interface SourceFeatures {
+  readonly consumerGroups: boolean;
+  readonly persistent: boolean;
+  readonly ordered: boolean;
+  readonly resumable: boolean;
+}
+
+/** Publishes in small concurrent chunks: fast on every backend, still in rough order. */
+export async function publishAll(source: SourceUnderTest, topic: string, indexes: number[]): Promise<void> {
+  for (let i = 0; i < indexes.length; i += 20) {
+    await Promise.all(indexes.slice(i, i + 20).map((index) => source.publish(topic, index)));
+  }
+}
+
+const distinct = (readers: Reader[]) => new Set(readers.flatMap((r) => r.messages.map(indexOf)));
+
+async function waitForDistinct(readers: Reader[], count: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (distinct(readers).size < count) {
+    for (const reader of readers) if (reader.error) throw reader.error;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms: ${distinct(readers).size} of ${count} distinct messages`,
+      );
+    }
+    await sleep(5);
+  }
+}
+
+/** The cases every message source runs, pub/sub or queue. */
+export function sourceCases(
+  source: () => SourceUnderTest,
+  features: SourceFeatures,
+  h: ResolvedHarness,
+): void {
+  const n = h.messageCount;
+
+  it(`delivers each of ${n} published messages once, with payload and metadata intact`, async () => {
+    const s = source();
+    const topic = uniqueName(h, "once");
+    const started = Date.now();
+    const reader = await s.read(topic, "g");
+    await publishAll(s, topic, range(n));
+    await reader.waitFor(n, h.timeoutMs);
+    await sleep(h.quietMs);
+    await reader.stop();
+    expect(reader.messages.map(indexOf).sort((a, b) => a - b)).toEqual(range(n));
+    expect(new Set(reader.messages.map((m) => m.id)).size).toBe(n);
+    for (const message of reader.messages) {
+      expect(message.topic).toBe(topic);
+      expect(message.deliveryAttempt).toBe(1);
+      expect(message.timestamp).toBeGreaterThan(started - 60_000);
+      expect(message.timestamp).toBeLessThan(Date.now() + 60_000);
+      if (message.position !== undefined) expect(typeof message.position.partition).toBe("string");
+    }
+  });
+
+  it.runIf(features.consumerGroups)(
+    "shares messages between subscribers of one group: together they get all",
+    async () => {
+      const s = source();
+      const topic = uniqueName(h, "shared");
+      const readers = await Promise.all([1, 2, 3, 4].map((m) => s.read(topic, "g", `m${m}`)));
+      await publishAll(s, topic, range(n));
+      await waitForDistinct(readers, n, h.timeoutMs);
+      await Promise.all(readers.map((r) => r.stop()));
+      expect([...distinct(readers)].sort((a, b) => a - b)).toEqual(range(n));
+    },
+  );
+
+  it("keeps topics isolated", async () => {
+    const s = source();
+    const perTopic = Math.max(10, Math.floor(n / 10));
+    const topics = [1, 2, 3].map((t) => uniqueName(h, `iso${t}`));
+    const readers = await Promise.all(topics.map((topic) => s.read(topic, "g")));
+    await Promise.all(topics.map((topic, t) => publishAll(s, topic, range(perTopic, t * 100_000))));
+    await Promise.all(readers.map((r) => r.waitFor(perTopic, h.timeoutMs)));
+    await sleep(h.quietMs);
+    await Promise.all(readers.map((r) => r.stop()));
+    readers.forEach((reader, t) => {
+      expect(reader.messages.every((m) => m.topic === topics[t])).toBe(true);
+      expect(reader.messages.map(indexOf).sort((a, b) => a - b)).toEqual(range(perTopic, t * 100_000));
+    });
+  });
+
+  it.runIf(features.persistent)(
+    "loses nothing when a subscriber closes and a new one continues",
+    async () => {
+      const s = source();
+      const topic = uniqueName(h, "handover");
+      await publishAll(s, topic, range(n));
+      const first = await s.read(topic, "g", "first");
+      await first.waitFor(Math.floor(n / 2), h.timeoutMs);
+      await first.stop();
+      const second = await s.read(topic, "g", "second");
+      await waitForDistinct([first, second], n, h.timeoutMs);
+      await second.stop();
+    },
+  );
+
+  it("ends many subscriptions closed at once, promptly and without errors", async () => {
+    const s = source();
+    const topic = uniqueName(h, "close");
+    const readers = await Promise.all(range(10).map((i) => s.read(topic, `g${i % 3}`, `m${i}`)));
+    await publishAll(s, topic, range(30));
+    expect(await within(Promise.all(readers.map((r) => r.stop())), h.timeoutMs)).toBe(true);
+    for (const reader of readers) expect(reader.error).toBeUndefined();
+  });
+
+  it.runIf(features.ordered)("keeps publish order for a single subscriber (per partition)", async () => {
+    const s = source();
+    const topic = uniqueName(h, "order");
+    const reader = await s.read(topic, "g");
+    for (const i of range(n)) await s.publish(topic, i);
+    await reader.waitFor(n, h.timeoutMs);
+    await reader.stop();
+    const byPartition = new Map<string, number[]>();
+    for (const message of reader.messages.filter((m) => m.deliveryAttempt === 1)) {
+      const partition = message.position?.partition ?? "";
+      byPartition.set(partition, [...(byPartition.get(partition) ?? []), indexOf(message)]);
+    }
+    for (const indexes of byPartition.values()) expect(indexes).toEqual([...indexes].sort((a, b) => a - b));
+  });
+
+  it.runIf(features.consumerGroups)(
+    "gives every group every message; members of a group share them",
+    async () => {
+      const s = source();
+      const topic = uniqueName(h, "groups");
+      const groupA = await Promise.all([1, 2].map((m) => s.read(topic, "group-a", `a${m}`)));
+      const groupB = [await s.read(topic, "group-b", "b1")];
+      await publishAll(s, topic, range(n));
+      await waitForDistinct(groupA, n, h.timeoutMs);
+      await waitForDistinct(groupB, n, h.timeoutMs);
+      await Promise.all([...groupA, ...groupB].map((r) => r.stop()));
+      expect(distinct(groupA).size).toBe(n);
+      expect(distinct(groupB).size).toBe(n);
+    },
+  );
+
+  it.runIf(features.persistent)("delivers messages published before a new subscriber joined", async () => {
+    const s = source();
+    const topic = uniqueName(h, "old");
+    await publishAll(s, topic, range(n));
+    const reader = await s.read(topic, "late-group");
+    await reader.waitFor(n, h.timeoutMs);
+    await reader.stop();
+    expect(distinct([reader]).size).toBe(n);
+  });
+
+  it.runIf(features.resumable)("resumes right after a stored position", async () => {
+    const s = source();
+    if (!isResumableSource(s.driver))
+      throw new Error("features.resumable is true but resumeAfter is missing");
+    const topic = uniqueName(h, "resume");
+    await publishAll(s, topic, range(n));
+    const first = await s.read(topic, "first");
+    await first.waitFor(n, h.timeoutMs);
+    await first.stop();
+    // Per partition, checkpoint the middle message: everything after it must come, nothing before it.
+    const byPartition = new Map<string, Message[]>();
+    for (const message of first.messages) {
+      const partition = message.position?.partition;
+      if (partition === undefined) throw new Error("a resumable source must give messages a position");
+      byPartition.set(partition, [...(byPartition.get(partition) ?? []), message]);
+    }
+    const checkpoints = new Map<string, Offset>();
+    const expected = new Set<number>();
+    for (const [partition, messages] of byPartition) {
+      const cut = Math.floor(messages.length / 2);
+      if (cut > 0) checkpoints.set(partition, (messages[cut - 1] as Message).position?.offset as Offset);
+      for (const message of messages.slice(cut)) expected.add(indexOf(message));
+    }
+    const lookup: CheckpointLookup = async (partition) => checkpoints.get(partition);
+    await s.driver.resumeAfter(topic, "second", lookup);
+    const second = await s.read(topic, "second");
+    await second.waitFor(expected.size, h.timeoutMs);
+    await sleep(h.quietMs);
+    await second.stop();
+    expect([...distinct([second])].sort((a, b) => a - b)).toEqual([...expected].sort((a, b) => a - b));
+  });
+
+  it.runIf(h.restartServer !== undefined && features.persistent)(
+    "reconnects after the server restarts mid-stream, losing nothing",
+    async () => {
+      const s = source();
+      const topic = uniqueName(h, "restart");
+      const half = Math.floor(n / 2);
+      const reader = await s.read(topic, "g");
+      await publishAll(s, topic, range(half));
+      await reader.waitFor(half, h.timeoutMs);
+      await h.restartServer?.();
+      // The publisher's job: retry until the backend accepts again.
+      for (const index of range(n - half, half)) {
+        const deadline = Date.now() + h.timeoutMs;
+        for (;;) {
+          try {
+            await s.publish(topic, index);
+            break;
+          } catch (error) {
+            if (Date.now() > deadline) throw error;
+            await sleep(100);
+          }
+        }
+      }
+      await waitForDistinct([reader], n, h.timeoutMs);
+      await reader.stop();
+    },
+    120_000,
+  );
+}
