@@ -9,6 +9,16 @@ export interface ResumableSource {
   resumeAfter(topic: string, group: string, lookup: CheckpointLookup): Promise<void>;
 }
 
+/**
+ * Optional: a source whose partitions move between the members of a group (Kafka). The consumer
+ * commits only the partitions the source says this process holds, so it never writes the checkpoint of
+ * a partition another member now owns.
+ */
+export interface PartitionedSource {
+  /** Partitions of `topic` currently assigned to this process for `group`. */
+  ownedPartitions(topic: string, group: string): ReadonlySet<string>;
+}
+
 /** Optional: a driver holding connections or timers that must be released. */
 export interface Closable {
   close(): Promise<void>;
@@ -16,6 +26,10 @@ export interface Closable {
 
 export function isResumableSource(driver: unknown): driver is ResumableSource {
   return hasMethods(driver, ["resumeAfter"]);
+}
+
+export function isPartitionedSource(driver: unknown): driver is PartitionedSource {
+  return hasMethods(driver, ["ownedPartitions"]);
 }
 
 export function isClosable(driver: unknown): driver is Closable {

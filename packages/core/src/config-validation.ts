@@ -1,5 +1,5 @@
 import type { BehaviorConfig, ConsumerConfig, SlotBinding, SlotsConfig } from "./config.js";
-import { ExhaustedAction, SourceInterface } from "./config.js";
+import { ExhaustedAction, Ordering, SourceInterface } from "./config.js";
 import { parseDuration } from "./duration.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 
@@ -68,6 +68,7 @@ function behaviorFields(style: KeyStyle): readonly Field[] {
     { camel: "batchSize", snake: "batch_size", check: integerAtLeast(0) },
     { camel: "batchMaxWait", snake: "batch_max_wait", check: duration(style) },
     { camel: "concurrency", snake: "concurrency", check: integerAtLeast(1) },
+    { camel: "ordering", snake: "ordering", check: oneOf(Object.values(Ordering)) },
     { camel: "autoCommit", snake: "auto_commit", check: boolean },
     { camel: "commitInterval", snake: "commit_interval", check: duration(style) },
     { camel: "onExhausted", snake: "on_exhausted", check: oneOf(Object.values(ExhaustedAction)) },

@@ -11,6 +11,15 @@ export type SlotName = (typeof SlotName)[keyof typeof SlotName];
 export const SourceInterface = { PubSub: "pubsub", Queue: "queue" } as const;
 export type SourceInterface = (typeof SourceInterface)[keyof typeof SourceInterface];
 
+/** Which messages may be processed at the same time when `concurrency > 1`. */
+export const Ordering = {
+  /** Any: messages finish in any order (the checkpoint still never passes an unfinished one). */
+  None: "none",
+  /** One at a time per partition, partitions in parallel: the source's order is kept per partition. */
+  Partition: "partition",
+} as const;
+export type Ordering = (typeof Ordering)[keyof typeof Ordering];
+
 /** What happens to a message that failed every attempt. */
 export const ExhaustedAction = {
   /** Enqueue it on the dead-letter queue with the failure metadata, then settle it. Needs a DLQ slot. */
@@ -61,6 +70,8 @@ export interface BehaviorConfig {
   batchMaxWait?: Duration;
   /** Messages (or batches) processed at once. 1 keeps the source's order. Default 1. */
   concurrency?: number;
+  /** With `concurrency > 1`: "partition" keeps the order within each partition. Default "none". */
+  ordering?: Ordering;
   /** Commit the checkpoint every `commitInterval` and on stop; false leaves it to `commit()`. Default true. */
   autoCommit?: boolean;
   /** Default "5s". */

@@ -1,5 +1,5 @@
-export type { Closable, ResumableSource } from "./capabilities.js";
-export { isClosable, isResumableSource, missingMethods } from "./capabilities.js";
+export type { Closable, PartitionedSource, ResumableSource } from "./capabilities.js";
+export { isClosable, isPartitionedSource, isResumableSource, missingMethods } from "./capabilities.js";
 export type {
   BehaviorConfig,
   ConsumerConfig,
@@ -7,7 +7,7 @@ export type {
   SlotBinding,
   SlotsConfig,
 } from "./config.js";
-export { ExhaustedAction, SlotName, SourceInterface } from "./config.js";
+export { ExhaustedAction, Ordering, SlotName, SourceInterface } from "./config.js";
 export type { KeyStyle } from "./config-validation.js";
 export { validateBehavior, validateConfig } from "./config-validation.js";
 export type { LoadConfigOptions } from "./config-yaml.js";

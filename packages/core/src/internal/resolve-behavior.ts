@@ -1,4 +1,4 @@
-import type { BehaviorConfig, ExhaustedAction } from "../config.js";
+import type { BehaviorConfig, ExhaustedAction, Ordering } from "../config.js";
 import { parseDuration } from "../duration.js";
 import { defaultRetryPolicy, type RetryPolicy } from "../retry-policy.js";
 
@@ -10,6 +10,7 @@ export interface ResolvedBehavior {
   readonly batchSize: number;
   readonly batchMaxWaitMs: number;
   readonly concurrency: number;
+  readonly ordering: Ordering;
   readonly autoCommit: boolean;
   readonly commitIntervalMs: number;
   /** Undefined means "decided when slots are bound": dead-letter with a DLQ, stop without. */
@@ -36,6 +37,7 @@ export function resolveBehavior(behavior: BehaviorConfig): ResolvedBehavior {
     batchSize: behavior.batchSize ?? 0,
     batchMaxWaitMs: ms(behavior.batchMaxWait, 100),
     concurrency: behavior.concurrency ?? 1,
+    ordering: behavior.ordering ?? "none",
     autoCommit: behavior.autoCommit ?? true,
     commitIntervalMs: ms(behavior.commitInterval, 5000),
     onExhausted: behavior.onExhausted,

@@ -1,10 +1,10 @@
-import { isResumableSource } from "../capabilities.js";
+import { isPartitionedSource, isResumableSource } from "../capabilities.js";
 import { ExhaustedAction } from "../config.js";
 import { deadLetterMetadata, type FailureRecord } from "../dead-letter.js";
 import { describeError, isRetryable, PrismError, PrismErrorCode } from "../errors.js";
 import type { ConsumerCounters } from "../health.js";
 import type { Logger } from "../logger.js";
-import type { Message } from "../message.js";
+import type { Message, Offset } from "../message.js";
 import type { BatchProcessor, MessageProcessor, ProcessContext } from "../processor.js";
 import { backoffDelay } from "../retry-policy.js";
 import type { BoundSlots } from "../slots.js";
@@ -55,6 +55,8 @@ export class ConsumerRun {
   private retryCount = 0;
   /** What the store holds; nothing is written until the checkpoint or the retry count moves. */
   private committed = { version: 0, retryCount: 0 };
+  /** The state as last read at start or written since. */
+  private lastState: ConsumerState | undefined;
   private commitChain: Promise<unknown> = Promise.resolve();
   private commitQueued = false;
   private commitTimer: ReturnType<typeof setInterval> | undefined;
@@ -63,6 +65,8 @@ export class ConsumerRun {
   private readonly pullAbort = new AbortController();
   private readonly workAbort = new AbortController();
   private readonly inFlightWork = new Set<Promise<void>>();
+  /** With `ordering: "partition"`: the last work queued per partition; the next one runs after it. */
+  private readonly lanes = new Map<string, Promise<void>>();
   private inFlightMessages = 0;
   private wakeLoop: (() => void) | undefined;
   private loop: Promise<void> = Promise.resolve();
@@ -106,6 +110,7 @@ export class ConsumerRun {
       });
       this.retryCount = stored.retry_count;
       this.committed = { version: this.tracker.version, retryCount: this.retryCount };
+      this.lastState = stored;
     }
     const source = slots.messageSource;
     if (isResumableSource(source.driver)) {
@@ -301,17 +306,29 @@ export class ConsumerRun {
   private dispatch(messages: Message[], failedFirstAttempt?: FailedFirstAttempt): Promise<void> {
     this.inFlightMessages += messages.length;
     const entries = messages.map((message) => this.tracker.begin(message));
-    const work = this.handle(messages, entries, failedFirstAttempt)
+    const lane = this.laneOf(messages);
+    const previous = lane === undefined ? undefined : this.lanes.get(lane);
+    const handle = () => this.handle(messages, entries, failedFirstAttempt);
+    const work: Promise<void> = (previous ? previous.then(handle) : handle())
       .catch((error) => this.fail(error))
       .finally(() => {
         this.inFlightMessages -= messages.length;
         this.inFlightWork.delete(work);
+        if (lane !== undefined && this.lanes.get(lane) === work) this.lanes.delete(lane);
         const wake = this.wakeLoop;
         this.wakeLoop = undefined;
         wake?.();
       });
     this.inFlightWork.add(work);
+    if (lane !== undefined) this.lanes.set(lane, work);
     return work;
+  }
+
+  /** The lane work must wait in: its partition with `ordering: "partition"` (batches share one lane). */
+  private laneOf(messages: Message[]): string | undefined {
+    if (this.deps.behavior.ordering !== "partition") return undefined;
+    if (messages.length > 1) return "*batches";
+    return messages[0]?.position?.partition ?? "";
   }
 
   private async handle(
@@ -486,19 +503,42 @@ export class ConsumerRun {
     const tracker = this.tracker;
     const version = tracker.version;
     const retryCount = this.retryCount;
-    const state: ConsumerState = {
-      offset: tracker.lastOffset,
-      offsets: { ...tracker.offsets },
-      last_message_id: tracker.lastMessageId,
-      last_updated: new Date().toISOString(),
-      retry_count: retryCount,
-    };
-    if (version === this.committed.version && retryCount === this.committed.retryCount) return state;
+    if (version === this.committed.version && retryCount === this.committed.retryCount) {
+      return this.lastState ?? this.snapshot(tracker.offsets);
+    }
+    const state = this.snapshot(await this.offsetsToStore());
     await this.deps.slots.stateStore.set(this.key, encodeState(state));
     this.committed = { version, retryCount };
+    this.lastState = state;
     this.lastCommitAt = Date.now();
     this.deps.counters.commits++;
     return state;
+  }
+
+  private snapshot(offsets: Record<string, Offset>): ConsumerState {
+    return {
+      offset: this.tracker.lastOffset,
+      offsets: { ...offsets },
+      last_message_id: this.tracker.lastMessageId,
+      last_updated: new Date().toISOString(),
+      retry_count: this.retryCount,
+    };
+  }
+
+  /**
+   * The offsets to write. A partitioned source's members share the state key, so only the partitions
+   * this process owns are taken from the tracker; the rest are kept as stored (other members' work).
+   */
+  private async offsetsToStore(): Promise<Record<string, Offset>> {
+    const { slots, behavior } = this.deps;
+    const source = slots.messageSource.driver;
+    if (!isPartitionedSource(source)) return { ...this.tracker.offsets };
+    const offsets = { ...(await this.readState())?.offsets };
+    for (const partition of source.ownedPartitions(behavior.topic, behavior.consumerGroup)) {
+      const offset = this.tracker.offsets[partition];
+      if (offset !== undefined) offsets[partition] = offset;
+    }
+    return offsets;
   }
 
   private async readState(): Promise<ConsumerState | undefined> {
