@@ -19,6 +19,20 @@ export interface PartitionedSource {
   ownedPartitions(topic: string, group: string): ReadonlySet<string>;
 }
 
+/** What a driver knows about its connection, shown in the consumer's `health().drivers`. */
+export interface DriverHealth {
+  readonly connected: boolean;
+  /** Reconnections since the driver was created. */
+  readonly reconnects: number;
+  /** The last connection problem, without credentials. */
+  readonly lastError?: string;
+}
+
+/** Optional: a driver that reports its connection state. */
+export interface HealthReporting {
+  driverHealth(): DriverHealth;
+}
+
 /** Optional: a driver holding connections or timers that must be released. */
 export interface Closable {
   close(): Promise<void>;
@@ -30,6 +44,10 @@ export function isResumableSource(driver: unknown): driver is ResumableSource {
 
 export function isPartitionedSource(driver: unknown): driver is PartitionedSource {
   return hasMethods(driver, ["ownedPartitions"]);
+}
+
+export function isHealthReporting(driver: unknown): driver is HealthReporting {
+  return hasMethods(driver, ["driverHealth"]);
 }
 
 export function isClosable(driver: unknown): driver is Closable {

@@ -227,3 +227,16 @@ describe("lifecycle", () => {
     await consumer.stop();
   });
 });
+
+describe("driver health", () => {
+  it("includes the connection state of drivers that report it", async () => {
+    const store = new MemStore();
+    const reporting = Object.assign(new MemStore(), {
+      driverHealth: () => ({ connected: false, reconnects: 3, lastError: "connection refused" }),
+    });
+    const consumer = new Consumer(consumerOptions()).bindSlots(store, reporting);
+    expect(consumer.health().drivers).toEqual({
+      stateStore: { connected: false, reconnects: 3, lastError: "connection refused" },
+    });
+  });
+});

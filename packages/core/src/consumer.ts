@@ -1,4 +1,4 @@
-import { isClosable } from "./capabilities.js";
+import { type DriverHealth, isClosable, isHealthReporting } from "./capabilities.js";
 import { type BehaviorConfig, ExhaustedAction } from "./config.js";
 import { validateBehavior } from "./config-validation.js";
 import { type Duration, parseDuration } from "./duration.js";
@@ -196,8 +196,24 @@ export class Consumer {
       counters: { ...this.counters },
       lastError: this.lastError,
       lastCommitAt: run?.lastCommitAt,
+      drivers: this.driverHealth(),
       checkpoint: run?.checkpoint ?? { offsets: {}, lastMessageId: null },
     };
+  }
+
+  private driverHealth(): ConsumerHealth["drivers"] {
+    const drivers: Record<string, DriverHealth> = {};
+    const slots = this.slots;
+    if (!slots) return drivers;
+    const bound = [
+      ["messageSource", slots.messageSource.driver],
+      ["stateStore", slots.stateStore],
+      ["deadLetterQueue", slots.deadLetterQueue],
+    ] as const;
+    for (const [slot, driver] of bound) {
+      if (isHealthReporting(driver)) drivers[slot] = driver.driverHealth();
+    }
+    return drivers;
   }
 
   /** Resolves when the consumer has stopped: with the error that failed it, or `undefined`. */

@@ -1,3 +1,4 @@
+import type { DriverHealth } from "./capabilities.js";
 import type { Offset } from "./message.js";
 
 export const ConsumerStatus = {
@@ -44,6 +45,12 @@ export interface ConsumerHealth {
   readonly lastError: { readonly message: string; readonly at: number } | undefined;
   /** Epoch ms of the last successful commit. */
   readonly lastCommitAt: number | undefined;
+  /** Connection state of the slots' drivers that report it (`HealthReporting`). */
+  readonly drivers: {
+    readonly messageSource?: DriverHealth;
+    readonly stateStore?: DriverHealth;
+    readonly deadLetterQueue?: DriverHealth;
+  };
   /** The checkpoint as it would be committed now. */
   readonly checkpoint: {
     readonly offsets: Readonly<Record<string, Offset>>;

@@ -1,5 +1,17 @@
-export type { Closable, PartitionedSource, ResumableSource } from "./capabilities.js";
-export { isClosable, isPartitionedSource, isResumableSource, missingMethods } from "./capabilities.js";
+export type {
+  Closable,
+  DriverHealth,
+  HealthReporting,
+  PartitionedSource,
+  ResumableSource,
+} from "./capabilities.js";
+export {
+  isClosable,
+  isHealthReporting,
+  isPartitionedSource,
+  isResumableSource,
+  missingMethods,
+} from "./capabilities.js";
 export type {
   BehaviorConfig,
   ConsumerConfig,
