@@ -24,7 +24,8 @@ function partitionedSource() {
     ownedPartitions: () => owned,
   };
   const push = (partition: string, body: string) => {
-    const offset = ++offsets[partition];
+    const offset = (offsets[partition] ?? 0) + 1;
+    offsets[partition] = offset;
     return channel.push({
       id: `${partition}/${offset}`,
       topic,
