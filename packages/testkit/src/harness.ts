@@ -43,3 +43,8 @@ export function resolveHarness(harness: ConformanceHarness = {}): ResolvedHarnes
 export function uniqueName(harness: ResolvedHarness, label: string): string {
   return `${harness.namePrefix}-${label}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
 }
+
+/** Per-case vitest timeout: a case may wait `timeoutMs` more than once (e.g. joins, then messages). */
+export function caseTimeout(harness: ResolvedHarness): number {
+  return harness.timeoutMs * 2 + 10_000;
+}

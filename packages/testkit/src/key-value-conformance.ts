@@ -2,7 +2,7 @@ import type { KeyValueBasicInterface } from "@prism/consumer-core";
 import { isClosable } from "@prism/consumer-core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { KeyValueFeatures } from "./features.js";
-import { type ConformanceHarness, resolveHarness, uniqueName } from "./harness.js";
+import { type ConformanceHarness, caseTimeout, resolveHarness, uniqueName } from "./harness.js";
 import { sleep } from "./internal/reader.js";
 
 export interface KeyValueConformanceOptions {
@@ -18,7 +18,7 @@ const bytes = (text: string) => new TextEncoder().encode(text);
 /** Registers the key/value conformance cases (vitest `describe`/`it`) for a driver. */
 export function describeKeyValueConformance(options: KeyValueConformanceOptions): void {
   const h = resolveHarness(options.harness);
-  describe(`${options.name}: KeyValueBasicInterface conformance`, () => {
+  describe(`${options.name}: KeyValueBasicInterface conformance`, { timeout: caseTimeout(h) }, () => {
     let driver: KeyValueBasicInterface | undefined;
     beforeEach(async () => {
       driver = await options.create();

@@ -2,7 +2,7 @@ import type { PubSubInterface } from "@prism/consumer-core";
 import { isClosable } from "@prism/consumer-core";
 import { afterEach, beforeEach, describe } from "vitest";
 import type { PubSubFeatures } from "./features.js";
-import { type ConformanceHarness, resolveHarness } from "./harness.js";
+import { type ConformanceHarness, caseTimeout, resolveHarness } from "./harness.js";
 import { pubSubUnderTest } from "./internal/source.js";
 import { sourceCases } from "./internal/source-cases.js";
 
@@ -18,7 +18,7 @@ export interface PubSubConformanceOptions {
 /** Registers the pub/sub conformance cases (vitest `describe`/`it`) for a driver. */
 export function describePubSubConformance(options: PubSubConformanceOptions): void {
   const harness = resolveHarness(options.harness);
-  describe(`${options.name}: PubSubInterface conformance`, () => {
+  describe(`${options.name}: PubSubInterface conformance`, { timeout: caseTimeout(harness) }, () => {
     let driver: PubSubInterface | undefined;
     beforeEach(async () => {
       driver = await options.create();

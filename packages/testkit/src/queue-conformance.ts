@@ -2,7 +2,13 @@ import type { Message, QueueInterface } from "@prism/consumer-core";
 import { isClosable } from "@prism/consumer-core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { QueueFeatures } from "./features.js";
-import { type ConformanceHarness, type ResolvedHarness, resolveHarness, uniqueName } from "./harness.js";
+import {
+  type ConformanceHarness,
+  caseTimeout,
+  type ResolvedHarness,
+  resolveHarness,
+  uniqueName,
+} from "./harness.js";
 import { indexOf, metadataOf, payloadOf, range } from "./internal/messages.js";
 import { sleep } from "./internal/reader.js";
 import { queueUnderTest } from "./internal/source.js";
@@ -22,7 +28,7 @@ export interface QueueConformanceOptions {
 /** Registers the queue conformance cases (vitest `describe`/`it`) for a driver. */
 export function describeQueueConformance(options: QueueConformanceOptions): void {
   const harness = resolveHarness(options.harness);
-  describe(`${options.name}: QueueInterface conformance`, () => {
+  describe(`${options.name}: QueueInterface conformance`, { timeout: caseTimeout(harness) }, () => {
     let driver: QueueInterface | undefined;
     beforeEach(async () => {
       driver = await options.create();

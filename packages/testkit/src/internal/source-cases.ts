@@ -1,7 +1,7 @@
 import type { CheckpointLookup, Message, Offset } from "@prism/consumer-core";
 import { isResumableSource } from "@prism/consumer-core";
 import { expect, it } from "vitest";
-import { type ResolvedHarness, uniqueName } from "../harness.js";
+import { caseTimeout, type ResolvedHarness, uniqueName } from "../harness.js";
 import { indexOf, range } from "./messages.js";
 import { type Reader, sleep, within } from "./reader.js";
 import type { SourceUnderTest } from "./source.js";
@@ -214,6 +214,6 @@ export function sourceCases(
       await waitForDistinct([reader], n, h.timeoutMs);
       await reader.stop();
     },
-    120_000,
+    caseTimeout(h) + 60_000,
   );
 }

@@ -1,0 +1,47 @@
+import { describeError, isPrismError, PrismError, PrismErrorCode } from "@prism/consumer-core";
+
+/** Errors kafkajs marks retriable are not always about the connection; these names always are. */
+const unavailableNames = new Set([
+  "KafkaJSConnectionError",
+  "KafkaJSConnectionClosedError",
+  "KafkaJSRequestTimeoutError",
+  "KafkaJSBrokerNotFound",
+  "KafkaJSNumberOfRetriesExceeded",
+  "KafkaJSLockTimeout",
+  "KafkaJSNoBrokerAvailableError",
+]);
+
+const rejectedNames = new Set([
+  "KafkaJSSASLAuthenticationError",
+  "KafkaJSNonRetriableError",
+  "KafkaJSInvalidTopicName",
+]);
+
+/**
+ * Maps a kafkajs error to a `PrismError`: lost or refused connections and errors kafkajs calls
+ * retriable (leader elections, coordinator moves) are `BACKEND_UNAVAILABLE` and retryable; failed
+ * authentication, authorization and invalid requests are `BACKEND_REJECTED`.
+ */
+export function mapKafkaError(error: unknown, action: string): PrismError {
+  if (isPrismError(error)) return error;
+  const name = (error as { name?: unknown } | undefined)?.name;
+  const retriable = (error as { retriable?: unknown } | undefined)?.retriable;
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  const type = String((error as { type?: unknown } | undefined)?.type ?? "");
+  const unavailable =
+    (typeof name === "string" && unavailableNames.has(name) && !rejectedCause(cause)) ||
+    (retriable === true &&
+      !(typeof name === "string" && rejectedNames.has(name)) &&
+      !/AUTHORIZATION|SASL/.test(type));
+  return new PrismError(
+    unavailable ? PrismErrorCode.BackendUnavailable : PrismErrorCode.BackendRejected,
+    `kafka: ${action} failed: ${describeError(error)}`,
+    { cause: error, retryable: unavailable },
+  );
+}
+
+/** kafkajs wraps the last attempt's error when it gives up; an auth failure stays an auth failure. */
+function rejectedCause(cause: unknown): boolean {
+  const name = (cause as { name?: unknown } | undefined)?.name;
+  return typeof name === "string" && rejectedNames.has(name);
+}

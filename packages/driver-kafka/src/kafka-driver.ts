@@ -1,0 +1,330 @@
+import type {
+  CheckpointLookup,
+  Closable,
+  DriverHealth,
+  HealthReporting,
+  Message,
+  Metadata,
+  PartitionedSource,
+  PubSubInterface,
+  QueueInterface,
+  ReceiveOptions,
+  ResumableSource,
+  SubscribeOptions,
+} from "@prism/consumer-core";
+import { describeError, PrismError, PrismErrorCode } from "@prism/consumer-core";
+import { type Admin, Kafka, type LogEntry, logLevel, type Producer, type SASLOptions } from "kafkajs";
+import { type KafkaDriverOptions, type ResolvedKafkaOptions, resolveOptions } from "./config.js";
+import { mapKafkaError } from "./errors.js";
+import { messageId, toKafkaMessage } from "./internal/convert.js";
+import { PartitionProgress } from "./internal/partition-progress.js";
+import { Subscription } from "./internal/subscription.js";
+
+const defaultQueueGroup = "prism";
+
+/**
+ * Kafka topics as a `QueueInterface` (acknowledged offsets are committed to the Kafka group) and as a
+ * `PubSubInterface` (no commits: the consumer's checkpoint is the position). Either way, partitions
+ * start after the consumer's checkpoint in its state store when one exists (`ResumableSource`), and the
+ * consumer commits only the partitions this process owns (`PartitionedSource`).
+ */
+export class KafkaDriver
+  implements PubSubInterface, QueueInterface, ResumableSource, PartitionedSource, HealthReporting, Closable
+{
+  private readonly progress = new Map<string, PartitionProgress>();
+  private readonly subscriptions = new Map<string, Set<Subscription>>();
+  private readonly resumes = new Map<string, CheckpointLookup>();
+  private readonly handedOut = new WeakMap<Message, { key: string; partition: number; offset: bigint }>();
+  private readonly topicsReady = new Map<string, Promise<void>>();
+  private producer: Promise<Producer> | undefined;
+  private health: { connected: boolean; reconnects: number; lastError?: string } = {
+    connected: true,
+    reconnects: 0,
+  };
+  private closed = false;
+
+  private constructor(
+    private readonly kafka: Kafka,
+    private readonly admin: Admin,
+    private readonly options: ResolvedKafkaOptions,
+  ) {}
+
+  /** Connects (failing fast when no broker answers) and returns the driver. */
+  static async connect(options: KafkaDriverOptions): Promise<KafkaDriver> {
+    const resolved = resolveOptions(options);
+    const kafka =
+      resolved.kafka ??
+      new Kafka({
+        clientId: resolved.clientId,
+        brokers: [...resolved.brokers],
+        ssl: resolved.ssl,
+        ...(resolved.sasl ? { sasl: { ...resolved.sasl } as SASLOptions } : {}),
+        connectionTimeout: resolved.connectionTimeoutMs,
+        retry: { initialRetryTime: 100, retries: 5 },
+        logLevel: resolved.logger ? logLevel.WARN : logLevel.NOTHING,
+        logCreator: () => (entry: LogEntry) => forwardLog(resolved, entry),
+      });
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      await admin.listTopics();
+    } catch (error) {
+      await admin.disconnect().catch(() => {});
+      throw mapKafkaError(error, `connecting to ${resolved.brokers.join(",")}`);
+    }
+    return new KafkaDriver(kafka, admin, resolved);
+  }
+
+  publish(topic: string, payload: Uint8Array, metadata: Metadata = {}): Promise<string> {
+    return this.send(topic, payload, metadata);
+  }
+
+  enqueue(queue: string, payload: Uint8Array, metadata: Metadata = {}): Promise<string> {
+    return this.send(queue, payload, metadata);
+  }
+
+  /** Joins consumer group `subscriberId`; a new group starts at the earliest offsets. */
+  subscribe(
+    topic: string,
+    subscriberId: string,
+    options: SubscribeOptions = {},
+  ): Promise<AsyncIterable<Message>> {
+    return this.open(topic, subscriberId, "pubsub", options.signal);
+  }
+
+  receive(queue: string, options: ReceiveOptions = {}): Promise<AsyncIterable<Message>> {
+    return this.open(queue, options.group ?? defaultQueueGroup, "queue", options.signal);
+  }
+
+  async unsubscribe(topic: string, subscriberId: string): Promise<void> {
+    const members = this.subscriptions.get(key(topic, subscriberId));
+    await Promise.all([...(members ?? [])].map((member) => member.close()));
+  }
+
+  async acknowledge(message: Message): Promise<void> {
+    const handed = this.handedOut.get(message);
+    if (!handed) return;
+    this.progressOf(handed.key, handed.partition).settle(handed.offset);
+  }
+
+  /**
+   * `requeue`: Kafka cannot redeliver one message, so the partition is rewound to it (what followed is
+   * delivered again too). Without `requeue` the message counts as settled.
+   */
+  async reject(message: Message, requeue: boolean): Promise<void> {
+    const handed = this.handedOut.get(message);
+    if (!handed) return;
+    if (!requeue) {
+      this.progressOf(handed.key, handed.partition).settle(handed.offset);
+      return;
+    }
+    // With no live member owning the partition it stays unsettled: the next one fetches it again.
+    for (const member of this.subscriptions.get(handed.key) ?? []) {
+      if (member.rewind(handed.partition, handed.offset)) return;
+    }
+  }
+
+  async resumeAfter(topic: string, group: string, lookup: CheckpointLookup): Promise<void> {
+    this.resumes.set(key(topic, group), lookup);
+  }
+
+  ownedPartitions(topic: string, group: string): ReadonlySet<string> {
+    const owned = new Set<string>();
+    for (const member of this.subscriptions.get(key(topic, group)) ?? []) {
+      for (const partition of member.owned) owned.add(String(partition));
+    }
+    return owned;
+  }
+
+  driverHealth(): DriverHealth {
+    return { ...this.health };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const members = [...this.subscriptions.values()].flatMap((set) => [...set]);
+    await Promise.all(members.map((member) => member.close()));
+    const producer = await this.producer?.catch(() => undefined);
+    await producer?.disconnect().catch(() => {});
+    await this.admin.disconnect().catch(() => {});
+  }
+
+  private async open(
+    topic: string,
+    group: string,
+    mode: "pubsub" | "queue",
+    signal: AbortSignal | undefined,
+  ): Promise<AsyncIterable<Message>> {
+    this.assertOpen();
+    await this.ensureTopic(topic);
+    const subscriptionKey = key(topic, group);
+    const subscription = await Subscription.open(
+      {
+        kafka: this.kafka,
+        topic,
+        group,
+        mode,
+        options: this.options,
+        progress: (partition) => this.progressOf(subscriptionKey, partition),
+        resume: this.resumes.get(subscriptionKey),
+        onReconnect: (error) => {
+          this.health = {
+            ...this.health,
+            reconnects: this.health.reconnects + 1,
+            lastError: describeError(error),
+          };
+        },
+      },
+      signal,
+    );
+    const members = this.subscriptions.get(subscriptionKey) ?? new Set<Subscription>();
+    this.subscriptions.set(subscriptionKey, members);
+    members.add(subscription);
+    const messages = subscription.messages;
+    const handedOut = this.handedOut;
+    return {
+      [Symbol.asyncIterator]() {
+        const iterator = messages[Symbol.asyncIterator]();
+        return {
+          async next() {
+            const next = await iterator.next();
+            if (next.done) {
+              members.delete(subscription);
+              return next;
+            }
+            const position = next.value.position;
+            handedOut.set(next.value, {
+              key: subscriptionKey,
+              partition: Number(position?.partition),
+              offset: BigInt(position?.offset ?? 0),
+            });
+            return next;
+          },
+          async return() {
+            members.delete(subscription);
+            return (await iterator.return?.()) ?? { done: true, value: undefined };
+          },
+        };
+      },
+    };
+  }
+
+  private async send(topic: string, payload: Uint8Array, metadata: Metadata): Promise<string> {
+    this.assertOpen();
+    await this.ensureTopic(topic);
+    try {
+      const producer = await this.connectedProducer();
+      const [record] = await producer.send({
+        topic,
+        acks: -1,
+        messages: [toKafkaMessage(payload, metadata)],
+      });
+      if (!record || record.baseOffset === undefined) throw new Error("the broker returned no offset");
+      return messageId(record.partition, record.baseOffset);
+    } catch (error) {
+      throw mapKafkaError(error, `publishing to "${topic}"`);
+    }
+  }
+
+  private connectedProducer(): Promise<Producer> {
+    this.producer ??= (async () => {
+      const producer = this.kafka.producer({ allowAutoTopicCreation: false });
+      producer.on(producer.events.DISCONNECT, () => {
+        this.health = { ...this.health, connected: false };
+      });
+      producer.on(producer.events.CONNECT, () => {
+        this.health = { ...this.health, connected: true };
+      });
+      await producer.connect();
+      return producer;
+    })().catch((error) => {
+      this.producer = undefined;
+      throw error;
+    });
+    return this.producer;
+  }
+
+  /** Creates the topic when absent (and allowed), once per topic and driver. */
+  private ensureTopic(topic: string): Promise<void> {
+    let ready = this.topicsReady.get(topic);
+    if (!ready) {
+      ready = this.createOrCheckTopic(topic).catch((error) => {
+        this.topicsReady.delete(topic);
+        throw error;
+      });
+      this.topicsReady.set(topic, ready);
+    }
+    return ready;
+  }
+
+  private async createOrCheckTopic(topic: string): Promise<void> {
+    const { createTopics, partitions, replicationFactor } = this.options;
+    try {
+      const existing = await this.admin.listTopics();
+      if (existing.includes(topic)) return;
+      if (!createTopics) {
+        throw new PrismError(
+          PrismErrorCode.BackendRejected,
+          `kafka: topic "${topic}" does not exist and create_topics is false`,
+        );
+      }
+      await this.admin.createTopics({
+        waitForLeaders: false,
+        topics: [{ topic, numPartitions: partitions, replicationFactor }],
+      });
+    } catch (error) {
+      if ((error as { type?: unknown }).type !== "TOPIC_ALREADY_EXISTS") {
+        throw mapKafkaError(error, `creating topic "${topic}"`);
+      }
+    }
+    await this.waitForLeaders(topic);
+  }
+
+  /** A new topic's partitions need elected leaders before anyone can produce or fetch. */
+  private async waitForLeaders(topic: string): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+      try {
+        const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
+        const partitions = topics[0]?.partitions ?? [];
+        if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) return;
+      } catch (error) {
+        if (Date.now() > deadline) throw mapKafkaError(error, `waiting for leaders of topic "${topic}"`);
+      }
+      if (Date.now() > deadline) {
+        throw new PrismError(
+          PrismErrorCode.BackendUnavailable,
+          `kafka: topic "${topic}" has no leaders after 30 s`,
+          {
+            retryable: true,
+          },
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+
+  private progressOf(subscriptionKey: string, partition: number): PartitionProgress {
+    const progressKey = `${subscriptionKey}\u0000${partition}`;
+    const progress = this.progress.get(progressKey) ?? new PartitionProgress();
+    this.progress.set(progressKey, progress);
+    return progress;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new PrismError(PrismErrorCode.Lifecycle, "kafka: the driver is closed");
+  }
+}
+
+function key(topic: string, group: string): string {
+  return `${topic}\u0000${group}`;
+}
+
+function forwardLog(options: ResolvedKafkaOptions, entry: LogEntry): void {
+  const logger = options.logger;
+  if (!logger) return;
+  const text = `kafkajs ${entry.namespace}: ${entry.log.message}`;
+  if (entry.level === logLevel.ERROR) logger.error(text);
+  else if (entry.level === logLevel.WARN) logger.warn(text);
+}

@@ -1,0 +1,76 @@
+import { type Message, pollingIterable } from "@prism/consumer-core";
+import type { Listener } from "./listener.js";
+import type { WorkQueue } from "./work-queue.js";
+
+export interface ReceiverDeps {
+  readonly work: WorkQueue;
+  readonly listener: Listener;
+  readonly pollIntervalMs: number;
+  /** Turns node-postgres errors into `PrismError`s, so lost connections are retried and the rest end it. */
+  readonly mapError: (error: unknown) => Error;
+}
+
+/**
+ * The messages of `queue` as they become ready, until `signal` aborts. Each fetch claims a batch; when
+ * nothing is ready it waits for a NOTIFY for this queue or the poll interval, whichever comes first.
+ * Messages claimed but not yet handed out when the iteration ends are made ready again at once.
+ */
+export async function* receiveMessages(
+  queue: string,
+  signal: AbortSignal,
+  deps: ReceiverDeps,
+): AsyncGenerator<Message, void, undefined> {
+  const notHandedOut = new Map<string, Message>();
+  const messages = pollingIterable<Message>({
+    signal,
+    fetch: async (fetchSignal) => {
+      if (fetchSignal.aborted) return [];
+      await deps.listener.ensureListening();
+      let wake: () => void = () => {};
+      const woken = new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      const stopListening = deps.listener.onNotify(queue, wake);
+      try {
+        const claimed = await deps.work.claim(queue).catch((error) => {
+          throw deps.mapError(error);
+        });
+        if (fetchSignal.aborted) {
+          await deps.work.unclaim(claimed).catch(() => {});
+          return [];
+        }
+        if (claimed.length > 0) {
+          for (const message of claimed) notHandedOut.set(message.id, message);
+          return claimed;
+        }
+        await waitFor(woken, deps.pollIntervalMs, fetchSignal);
+        return [];
+      } finally {
+        stopListening();
+      }
+    },
+  });
+  try {
+    for await (const message of messages) {
+      notHandedOut.delete(message.id);
+      yield message;
+    }
+  } finally {
+    // Best effort: what stays hidden comes back anyway once its visibility timeout passes.
+    await deps.work.unclaim([...notHandedOut.values()]).catch(() => {});
+  }
+}
+
+/** Resolves when `woken` does, after `ms`, or when `signal` aborts, whichever is first. */
+function waitFor(woken: Promise<void>, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+    void woken.then(done);
+  });
+}

@@ -1,0 +1,110 @@
+import type { Message, Metadata } from "@prism/consumer-core";
+import type { Pool } from "pg";
+
+/** Messages claimed per query: fewer round trips, while a slow receiver holds few invisible messages. */
+const claimBatch = 32;
+
+interface QueueRow {
+  id: string;
+  queue: string;
+  payload: Buffer;
+  metadata: unknown;
+  created_at: Date;
+  attempts: number;
+}
+
+/**
+ * The SQL of the queue table. A message is ready when `visible_at <= now()`. Receiving claims ready rows
+ * with `FOR UPDATE SKIP LOCKED` (competing receivers never block on or share a row) and hides them for
+ * the visibility timeout, counting the delivery in `attempts`; acknowledging deletes the row.
+ */
+export class WorkQueue {
+  constructor(
+    private readonly pool: Pool,
+    private readonly table: string,
+    private readonly channel: string,
+    private readonly visibilityTimeoutMs: number,
+  ) {}
+
+  /** Inserts a message and notifies the receivers of `queue` (delivered when the insert commits). */
+  async enqueue(queue: string, payload: Uint8Array, metadata: Metadata): Promise<string> {
+    const result = await this.pool.query<{ id: string }>(
+      `WITH inserted AS (
+         INSERT INTO ${this.table} (queue, payload, metadata) VALUES ($1, $2, $3::jsonb) RETURNING id
+       )
+       SELECT id, pg_notify($4, $1) FROM inserted`,
+      [queue, payload, JSON.stringify(metadata), this.channel],
+    );
+    return String(result.rows[0]?.id);
+  }
+
+  /** Claims up to a batch of ready messages of `queue`, oldest first, each now hidden for the timeout. */
+  async claim(queue: string): Promise<Message[]> {
+    const result = await this.pool.query<QueueRow>(
+      `UPDATE ${this.table}
+          SET visible_at = now() + $3::double precision * interval '1 millisecond',
+              attempts = attempts + 1
+        WHERE id IN (
+          SELECT id FROM ${this.table}
+           WHERE queue = $1 AND visible_at <= now()
+           ORDER BY id
+           FOR UPDATE SKIP LOCKED
+           LIMIT $2)
+      RETURNING id, queue, payload, metadata, created_at, attempts`,
+      [queue, claimBatch, this.visibilityTimeoutMs],
+    );
+    return result.rows.sort((a, b) => Number(a.id) - Number(b.id)).map(toMessage);
+  }
+
+  /** Hands claimed messages that no receiver got back at once, without counting the delivery. */
+  async unclaim(messages: readonly Message[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.pool.query(
+      `UPDATE ${this.table} AS t
+          SET visible_at = now(), attempts = t.attempts - 1
+         FROM unnest($1::bigint[], $2::integer[]) AS claimed(id, attempts)
+        WHERE t.id = claimed.id AND t.attempts = claimed.attempts`,
+      [messages.map((m) => m.id), messages.map((m) => m.deliveryAttempt)],
+    );
+  }
+
+  async acknowledge(message: Message): Promise<void> {
+    await this.pool.query(`DELETE FROM ${this.table} WHERE id = $1`, [message.id]);
+  }
+
+  /**
+   * `requeue`: ready again now, unless it was meanwhile delivered again (its visibility timeout passed),
+   * in which case the newer delivery decides. Otherwise the row is deleted.
+   */
+  async reject(message: Message, requeue: boolean): Promise<void> {
+    if (!requeue) return this.acknowledge(message);
+    await this.pool.query(`UPDATE ${this.table} SET visible_at = now() WHERE id = $1 AND attempts = $2`, [
+      message.id,
+      message.deliveryAttempt,
+    ]);
+  }
+}
+
+function toMessage(row: QueueRow): Message {
+  const id = String(row.id);
+  return {
+    id,
+    topic: row.queue,
+    payload: new Uint8Array(row.payload),
+    metadata: toMetadata(row.metadata),
+    timestamp: row.created_at.getTime(),
+    position: { partition: "0", offset: Number(id) },
+    deliveryAttempt: row.attempts,
+  };
+}
+
+/** Metadata as stored, with any non-string value (rows written by hand with SQL) as JSON text. */
+function toMetadata(stored: unknown): Metadata {
+  if (typeof stored !== "object" || stored === null || Array.isArray(stored)) return {};
+  return Object.fromEntries(
+    Object.entries(stored).map(([key, value]) => [
+      key,
+      typeof value === "string" ? value : JSON.stringify(value),
+    ]),
+  );
+}

@@ -1,0 +1,60 @@
+import type { KeyValueBasicInterface } from "@prism/consumer-core";
+import type { Redis } from "ioredis";
+import { mapRedisError } from "../errors.js";
+
+/** Key/value on plain Redis strings: SET with PX for TTLs, binary-safe reads through the Buffer API. */
+export class KeyValueStore implements KeyValueBasicInterface {
+  constructor(
+    private readonly client: Redis,
+    private readonly keyPrefix: string,
+  ) {}
+
+  async set(key: string, value: Uint8Array, ttlSeconds = 0): Promise<void> {
+    if (!Number.isFinite(ttlSeconds) || ttlSeconds < 0) {
+      throw new RangeError(`redis set("${key}"): ttlSeconds must be a number >= 0, got ${ttlSeconds}`);
+    }
+    // A copy: the command may wait in the offline queue while the caller reuses its buffer.
+    const stored = Buffer.from(value);
+    const redisKey = this.keyPrefix + key;
+    try {
+      if (ttlSeconds > 0) {
+        // PX keeps sub-second TTLs; at least 1 ms, since PX 0 is an error.
+        await this.client.set(redisKey, stored, "PX", Math.max(1, Math.round(ttlSeconds * 1000)));
+      } else {
+        // A plain SET also clears any TTL the key had.
+        await this.client.set(redisKey, stored);
+      }
+    } catch (error) {
+      throw mapRedisError(error, `SET "${redisKey}"`);
+    }
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    const redisKey = this.keyPrefix + key;
+    try {
+      const value = await this.client.getBuffer(redisKey);
+      // A copy as a plain Uint8Array: callers get no Buffer-specific behaviour and no shared memory.
+      return value === null ? undefined : new Uint8Array(value);
+    } catch (error) {
+      throw mapRedisError(error, `GET "${redisKey}"`);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    const redisKey = this.keyPrefix + key;
+    try {
+      await this.client.del(redisKey);
+    } catch (error) {
+      throw mapRedisError(error, `DEL "${redisKey}"`);
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    const redisKey = this.keyPrefix + key;
+    try {
+      return (await this.client.exists(redisKey)) === 1;
+    } catch (error) {
+      throw mapRedisError(error, `EXISTS "${redisKey}"`);
+    }
+  }
+}
