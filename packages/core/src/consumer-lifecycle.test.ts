@@ -240,3 +240,35 @@ describe("driver health", () => {
     });
   });
 });
+
+describe("graceful stop and the source", () => {
+  it("keeps the source open until in-flight work finished, so a queue can keep it leased", async () => {
+    const store = new MemStore();
+    const events: string[] = [];
+    const queue = {
+      enqueue: store.enqueue.bind(store),
+      acknowledge: async (m: Message) => {
+        events.push("ack");
+        await store.acknowledge(m);
+      },
+      reject: store.reject.bind(store),
+      receive: async (name: string, options: { signal?: AbortSignal } = {}) => {
+        options.signal?.addEventListener("abort", () => events.push("source closed"));
+        return store.receive(name, options);
+      },
+    };
+    const started = deferred();
+    const consumer = new Consumer(consumerOptions({ concurrency: 2 }))
+      .bindSlots(queue, store)
+      .setProcessor(async () => {
+        started.resolve();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        events.push("processed");
+      });
+    await store.enqueue(topic, new Uint8Array([1]));
+    await consumer.start();
+    await started.promise;
+    await consumer.stop();
+    expect(events).toEqual(["processed", "ack", "source closed"]);
+  });
+});

@@ -160,15 +160,19 @@ export class ConsumerRun {
     const { behavior, slots, logger } = this.deps;
     this.phase = "draining";
     this.stopping = true;
-    this.pullAbort.abort();
     this.wakeLoop?.();
     clearInterval(this.commitTimer);
+    const deadline = Date.now() + timeoutMs;
+    // The source stays open while in-flight work finishes: a queue driver keeps that work leased (e.g.
+    // refreshes its visibility) only while its receive runs. Then the source is closed.
+    await settlesWithin(Promise.allSettled([...this.inFlightWork]), timeoutMs);
+    this.pullAbort.abort();
     // The loop may dispatch one last message it had already pulled, so wait for it before the work.
     const drained = async () => {
       await this.loop;
       await Promise.allSettled([...this.inFlightWork]);
     };
-    if (!(await settlesWithin(drained(), timeoutMs))) {
+    if (!(await settlesWithin(drained(), Math.max(0, deadline - Date.now())))) {
       logger.warn("shutdown timeout reached: aborting in-flight work", { inFlight: this.inFlightMessages });
       this.workAbort.abort();
       // Processors that ignore the signal get one more (short) chance before they are left behind.
