@@ -163,9 +163,20 @@ export class ConsumerRun {
     this.wakeLoop?.();
     clearInterval(this.commitTimer);
     const deadline = Date.now() + timeoutMs;
-    // The source stays open while in-flight work finishes: a queue driver keeps that work leased (e.g.
-    // refreshes its visibility) only while its receive runs. Then the source is closed.
+    let commitError: unknown;
+    const finalCommit = async () => {
+      if (!behavior.autoCommit) return;
+      commitError = undefined;
+      await this.commit().catch((error) => {
+        commitError = error;
+        this.deps.recordError(error);
+      });
+    };
+    // The source stays open while in-flight work finishes and is committed: a queue keeps that work
+    // leased (e.g. refreshes its visibility) only while its receive runs, and a partitioned source
+    // owns its partitions (so may commit them) only until it leaves the group.
     await settlesWithin(Promise.allSettled([...this.inFlightWork]), timeoutMs);
+    await finalCommit();
     this.pullAbort.abort();
     // The loop may dispatch one last message it had already pulled, so wait for it before the work.
     const drained = async () => {
@@ -178,13 +189,7 @@ export class ConsumerRun {
       // Processors that ignore the signal get one more (short) chance before they are left behind.
       await settlesWithin(drained(), Math.min(timeoutMs, 1000));
     }
-    let commitError: unknown;
-    if (behavior.autoCommit) {
-      await this.commit().catch((error) => {
-        commitError = error;
-        this.deps.recordError(error);
-      });
-    }
+    await finalCommit();
     if (slots.messageSource.kind === "pubsub") {
       await slots.messageSource.driver
         .unsubscribe(behavior.topic, behavior.consumerGroup)
@@ -209,14 +214,14 @@ export class ConsumerRun {
     try {
       if (this.deps.behavior.batchSize > 0) await this.pullBatches(iterator);
       else await this.pullMessages(iterator);
-      if (!this.pullAbort.signal.aborted) {
+      if (!this.stopping) {
         throw new PrismError(
           PrismErrorCode.SourceClosed,
           "the message source ended while the consumer was running",
         );
       }
     } catch (error) {
-      if (!this.pullAbort.signal.aborted) this.fail(error);
+      if (!this.stopping) this.fail(error);
     } finally {
       await Promise.resolve(iterator.return?.()).catch(() => {});
     }

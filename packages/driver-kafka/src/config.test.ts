@@ -1,0 +1,85 @@
+import { ConfigError } from "@prism/consumer-core";
+import { describe, expect, it } from "vitest";
+import { parseKafkaConfig } from "./config.js";
+
+const path = "slots.message_source.config";
+
+function issues(config: Record<string, unknown>): string[] {
+  try {
+    parseKafkaConfig(config, path);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).issues.map((i) => `${i.path}: ${i.message}`);
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("parseKafkaConfig", () => {
+  it("reads the seed's brokers list and every documented key", () => {
+    expect(
+      parseKafkaConfig(
+        {
+          brokers: ["localhost:9092", "kafka-2:9093"],
+          client_id: "payments",
+          ssl: true,
+          sasl: { mechanism: "scram-sha-512", username: "svc", password: "s3cret" },
+          create_topics: false,
+          partitions: 6,
+          replication_factor: 3,
+          session_timeout: "45s",
+          heartbeat_interval: "3s",
+          partitions_consumed_concurrently: 4,
+          buffer_size: 512,
+          commit_interval: "2s",
+          connection_timeout: "1500ms",
+        },
+        path,
+      ),
+    ).toEqual({
+      brokers: ["localhost:9092", "kafka-2:9093"],
+      clientId: "payments",
+      ssl: true,
+      sasl: { mechanism: "scram-sha-512", username: "svc", password: "s3cret" },
+      createTopics: false,
+      partitions: 6,
+      replicationFactor: 3,
+      sessionTimeoutMs: 45_000,
+      heartbeatIntervalMs: 3000,
+      partitionsConsumedConcurrently: 4,
+      bufferSize: 512,
+      commitIntervalMs: 2000,
+      connectionTimeoutMs: 1500,
+    });
+  });
+
+  it("accepts brokers as one comma-separated string (e.g. from ${KAFKA_BROKERS}) and numeric strings", () => {
+    expect(parseKafkaConfig({ brokers: "a:9092, b:9092", partitions: "3" }, path)).toEqual({
+      brokers: ["a:9092", "b:9092"],
+      partitions: 3,
+    });
+  });
+
+  it("lists every problem by path, never echoing the password", () => {
+    expect(
+      issues({
+        brokers: ["localhost"],
+        partitions: 0,
+        ssl: "yes",
+        session_timeout: "soon",
+        sasl: { mechanism: "plain", username: "svc", password: 1234 },
+        colour: "blue",
+      }),
+    ).toEqual([
+      `${path}.colour: unknown key; expected one of brokers, client_id, ssl, sasl, create_topics, partitions, replication_factor, session_timeout, heartbeat_interval, partitions_consumed_concurrently, buffer_size, commit_interval, connection_timeout`,
+      `${path}.brokers: expected a list of "host:port" (or one comma-separated string)`,
+      `${path}.ssl: expected true or false, got "yes"`,
+      `${path}.partitions: expected an integer >= 1, got 0`,
+      `${path}.session_timeout: expected a duration like "30s", got "soon"`,
+      `${path}.sasl: username and password must be strings (take the password from an environment variable)`,
+    ]);
+    expect(issues({})).toEqual([`${path}.brokers: required, e.g. ["localhost:9092"]`]);
+    expect(issues({ brokers: ["a:1"], sasl: { mechanism: "gssapi" } })).toEqual([
+      `${path}.sasl.mechanism: expected one of plain, scram-sha-256, scram-sha-512, got "gssapi"`,
+    ]);
+  });
+});
