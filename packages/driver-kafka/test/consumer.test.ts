@@ -27,7 +27,8 @@ const schema = `prism_kafka_${run}`;
 const bytes = (value: string) => new TextEncoder().encode(value);
 const text = (data: Uint8Array) => new TextDecoder().decode(data);
 
-const connect = () => KafkaDriver.connect({ brokers, partitions: 3, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000 });
+const connect = () =>
+  KafkaDriver.connect({ brokers, partitions: 3, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000 });
 
 function behavior(topic: string, overrides: Partial<BehaviorConfig> = {}): BehaviorConfig {
   return {
@@ -68,71 +69,79 @@ afterAll(async () => {
   await client.end();
 });
 
-describe.runIf(kafka.available && postgres.available)("Kafka source, PostgreSQL state and dead-letter queue", () => {
-  it("processes, dead-letters a poison message, checkpoints offsets per partition and resumes without reprocessing", async () => {
-    const topic = `payments-${run}`;
-    const source = await connect();
-    const state = await PostgresDriver.connect({ connectionString: postgres.url, schema });
-    const seen: string[] = [];
-    const make = () =>
-      new Consumer({ name: "payment-processor", behavior: behavior(topic), logger: silentLogger })
-        .bindSlots(source, state, state, { sourceInterface: "queue" })
-        .setProcessor((message) => {
-          const n = text(message.payload);
-          if (n === "13") throw new PermanentError("card declined for good");
-          seen.push(n);
+describe.runIf(kafka.available && postgres.available)(
+  "Kafka source, PostgreSQL state and dead-letter queue",
+  () => {
+    it("processes, dead-letters a poison message, checkpoints offsets per partition and resumes without reprocessing", async () => {
+      const topic = `payments-${run}`;
+      const source = await connect();
+      const state = await PostgresDriver.connect({ connectionString: postgres.url, schema });
+      const seen: string[] = [];
+      const make = () =>
+        new Consumer({ name: "payment-processor", behavior: behavior(topic), logger: silentLogger })
+          .bindSlots(source, state, state, { sourceInterface: "queue" })
+          .setProcessor((message) => {
+            const n = text(message.payload);
+            if (n === "13") throw new PermanentError("card declined for good");
+            seen.push(n);
+          });
+      try {
+        await publish(source, topic, 0, 30);
+        const first = make();
+        await first.start();
+        await waitFor(
+          () => first.health().counters.processed + first.health().counters.deadLettered === 30,
+          "30 handled",
+        );
+        await first.stop();
+        expect(first.health().counters.deadLettered).toBe(1);
+
+        const stored = await storedState(state, first.stateKey);
+        expect(first.stateKey).toBe(`consumer:payments-${run}:${topic}:payment-processor`);
+        const partitions = Object.keys(stored.offsets).sort();
+        expect(partitions).toEqual(["0", "1", "2"]);
+        const highWatermarks = await highWatermarksOf(topic);
+        for (const partition of partitions)
+          expect(Number(stored.offsets[partition]) + 1).toBe(highWatermarks[partition]);
+
+        const client = new pg.Client({ connectionString: postgres.url });
+        await client.connect();
+        const dead = await client.query(
+          `SELECT payload, metadata FROM ${schema}.prism_queue WHERE queue = $1`,
+          [`${topic}.dlq`],
+        );
+        await client.end();
+        expect(dead.rows.map((row: { payload: Uint8Array }) => text(row.payload))).toEqual(["13"]);
+        expect(dead.rows[0].metadata).toMatchObject({
+          [DeadLetterKey.OriginalTopic]: topic,
+          [DeadLetterKey.Error]: "card declined for good",
+          [DeadLetterKey.Attempts]: "1",
+          [DeadLetterKey.ConsumerName]: "payment-processor",
+          "kafka-key": "k6",
         });
-    try {
-      await publish(source, topic, 0, 30);
-      const first = make();
-      await first.start();
-      await waitFor(() => first.health().counters.processed + first.health().counters.deadLettered === 30, "30 handled");
-      await first.stop();
-      expect(first.health().counters.deadLettered).toBe(1);
 
-      const stored = await storedState(state, first.stateKey);
-      expect(first.stateKey).toBe(`consumer:payments-${run}:${topic}:payment-processor`);
-      const partitions = Object.keys(stored.offsets).sort();
-      expect(partitions).toEqual(["0", "1", "2"]);
-      const highWatermarks = await highWatermarksOf(topic);
-      for (const partition of partitions) expect(Number(stored.offsets[partition]) + 1).toBe(highWatermarks[partition]);
+        await publish(source, topic, 30, 40);
+        seen.length = 0;
+        const second = make();
+        await second.start();
+        await waitFor(() => second.health().counters.processed === 10, "10 more processed");
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        await second.stop();
+        expect(seen.sort((a, b) => Number(a) - Number(b))).toEqual(
+          Array.from({ length: 10 }, (_, i) => String(30 + i)),
+        );
+      } finally {
+        await source.close();
+        await state.close();
+      }
+    });
 
-      const client = new pg.Client({ connectionString: postgres.url });
-      await client.connect();
-      const dead = await client.query(
-        `SELECT payload, metadata FROM ${schema}.prism_queue WHERE queue = $1`,
-        [`${topic}.dlq`],
-      );
-      await client.end();
-      expect(dead.rows.map((row: { payload: Uint8Array }) => text(row.payload))).toEqual(["13"]);
-      expect(dead.rows[0].metadata).toMatchObject({
-        [DeadLetterKey.OriginalTopic]: topic,
-        [DeadLetterKey.Error]: "card declined for good",
-        [DeadLetterKey.Attempts]: "1",
-        [DeadLetterKey.ConsumerName]: "payment-processor",
-        "kafka-key": "k6",
-      });
-
-      await publish(source, topic, 30, 40);
-      seen.length = 0;
-      const second = make();
-      await second.start();
-      await waitFor(() => second.health().counters.processed === 10, "10 more processed");
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      await second.stop();
-      expect(seen.sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 10 }, (_, i) => String(30 + i)));
-    } finally {
-      await source.close();
-      await state.close();
-    }
-  });
-
-  it("loads the kafka-postgres YAML and runs it through createConsumer", async () => {
-    const topic = `payments-yaml-${run}`;
-    const producer = await connect();
-    await publish(producer, topic, 0, 5);
-    const config = parseConfigYaml(
-      `
+    it("loads the kafka-postgres YAML and runs it through createConsumer", async () => {
+      const topic = `payments-yaml-${run}`;
+      const producer = await connect();
+      await publish(producer, topic, 0, 5);
+      const config = parseConfigYaml(
+        `
 name: payment-processor
 slots:
   message_source:
@@ -149,28 +158,29 @@ behavior:
   batch_size: 2
   auto_commit: false
 `,
-      { env: { DATABASE_URL: postgres.url } },
-    );
-    const consumer = await createConsumer(config, {
-      drivers: { kafka: kafkaDriver, postgres: postgresDriver },
-      logger: silentLogger,
+        { env: { DATABASE_URL: postgres.url } },
+      );
+      const consumer = await createConsumer(config, {
+        drivers: { kafka: kafkaDriver, postgres: postgresDriver },
+        logger: silentLogger,
+      });
+      const batches: string[][] = [];
+      consumer.setBatchProcessor((messages) => {
+        batches.push(messages.map((m) => text(m.payload)));
+      });
+      try {
+        await consumer.start();
+        await waitFor(() => consumer.health().counters.processed === 5, "5 processed");
+        const committed = await consumer.commit();
+        expect(Object.values(committed.offsets).length).toBeGreaterThan(0);
+        expect(batches.every((batch) => batch.length <= 2)).toBe(true);
+      } finally {
+        await consumer.stop();
+        await producer.close();
+      }
     });
-    const batches: string[][] = [];
-    consumer.setBatchProcessor((messages) => {
-      batches.push(messages.map((m) => text(m.payload)));
-    });
-    try {
-      await consumer.start();
-      await waitFor(() => consumer.health().counters.processed === 5, "5 processed");
-      const committed = await consumer.commit();
-      expect(Object.values(committed.offsets).length).toBeGreaterThan(0);
-      expect(batches.every((batch) => batch.length <= 2)).toBe(true);
-    } finally {
-      await consumer.stop();
-      await producer.close();
-    }
-  });
-});
+  },
+);
 
 describe.runIf(kafka.available && redis.available)("Kafka source, Redis state", () => {
   it("after a crash resumes from the checkpoint: duplicates are only the messages since it", async () => {
@@ -179,7 +189,11 @@ describe.runIf(kafka.available && redis.available)("Kafka source, Redis state", 
     const state = await RedisDriver.connect({ url: redis.url, keyPrefix: `prism-kafka-${run}:` });
     const processed: string[] = [];
     const make = (source: KafkaDriver) =>
-      new Consumer({ name: "order-processor", behavior: behavior(topic, { autoCommit: false }), logger: silentLogger })
+      new Consumer({
+        name: "order-processor",
+        behavior: behavior(topic, { autoCommit: false }),
+        logger: silentLogger,
+      })
         .bindSlots(source, state)
         .setProcessor((message: Message) => {
           processed.push(text(message.payload));
@@ -191,7 +205,10 @@ describe.runIf(kafka.available && redis.available)("Kafka source, Redis state", 
       await first.start();
       await waitFor(() => first.health().counters.processed >= 40, "40 processed");
       const checkpoint = await first.commit();
-      const committedCount = Object.values(checkpoint.offsets).reduce<number>((sum, o) => sum + Number(o) + 1, 0);
+      const committedCount = Object.values(checkpoint.offsets).reduce<number>(
+        (sum, o) => sum + Number(o) + 1,
+        0,
+      );
       await waitFor(() => first.health().counters.processed === 60, "60 processed");
       // A crash: the connection goes away without stop(), so nothing after the commit is checkpointed.
       await crashingSource.close();
@@ -200,7 +217,10 @@ describe.runIf(kafka.available && redis.available)("Kafka source, Redis state", 
       const source = await connect();
       const second = make(source);
       await second.start();
-      await waitFor(() => second.health().counters.processed === 60 - committedCount, "the uncommitted tail again");
+      await waitFor(
+        () => second.health().counters.processed === 60 - committedCount,
+        "the uncommitted tail again",
+      );
       await new Promise((resolve) => setTimeout(resolve, 1000));
       await second.stop();
       await source.close();
