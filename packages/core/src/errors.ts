@@ -100,6 +100,31 @@ export function isRetryable(error: unknown): boolean {
   return true;
 }
 
+/** Socket-level failure codes: the server is down, restarting, unreachable, or dropped the connection. */
+const networkErrorCodes = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
+
+/**
+ * True when `error` (or its `cause`, or any error of an `AggregateError` — Node's dual-stack connect
+ * throws one) is a socket-level failure. For drivers classifying their client's errors as retryable.
+ */
+export function isNetworkError(error: unknown, depth = 0): boolean {
+  if (typeof error !== "object" || error === null || depth > 5) return false;
+  const { code, cause, errors } = error as { code?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof code === "string" && networkErrorCodes.has(code)) return true;
+  if (Array.isArray(errors) && errors.some((inner) => isNetworkError(inner, depth + 1))) return true;
+  return isNetworkError(cause, depth + 1);
+}
+
 /** A readable one-line description of anything thrown. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;

@@ -36,6 +36,7 @@ export type { ConfigIssue, PrismErrorOptions } from "./errors.js";
 export {
   ConfigError,
   describeError,
+  isNetworkError,
   isPrismError,
   isRetryable,
   PermanentError,

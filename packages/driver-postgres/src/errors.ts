@@ -1,4 +1,4 @@
-import { isPrismError, PrismError, PrismErrorCode } from "@prism/consumer-core";
+import { isNetworkError, isPrismError, PrismError, PrismErrorCode } from "@prism/consumer-core";
 
 /**
  * SQLSTATE classes and codes where trying again can succeed: the connection dropped (08), the server is
@@ -7,19 +7,6 @@ import { isPrismError, PrismError, PrismErrorCode } from "@prism/consumer-core";
  */
 const retryableClasses = ["08", "53", "58"];
 const retryableCodes = ["57P01", "57P02", "57P03", "40001", "40P01", "55P03", "57014"];
-
-/** Socket-level failures: the server is down, unreachable or dropped the connection. */
-const networkCodes = [
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ECONNABORTED",
-  "ETIMEDOUT",
-  "EPIPE",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-];
 
 /** Errors node-postgres raises itself (no code) when a connection is lost or cannot be made in time. */
 const lostConnection =
@@ -42,7 +29,7 @@ export function mapPostgresError(error: unknown, context: ErrorContext): PrismEr
   const sqlState = code !== undefined && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
   const where = `postgres ${context.operation} on ${context.target}`;
   const detail = `${message}${code ? ` (${sqlState ? "SQLSTATE " : ""}${code})` : ""}`;
-  if (isUnavailable(code, sqlState, message)) {
+  if (isUnavailable(error, sqlState, message)) {
     return new PrismError(
       PrismErrorCode.BackendUnavailable,
       `${where} failed: the server is unavailable: ${detail}; retrying may succeed`,
@@ -55,11 +42,11 @@ export function mapPostgresError(error: unknown, context: ErrorContext): PrismEr
   });
 }
 
-function isUnavailable(code: string | undefined, sqlState: string | undefined, message: string): boolean {
+function isUnavailable(error: unknown, sqlState: string | undefined, message: string): boolean {
   if (sqlState !== undefined) {
     return retryableClasses.includes(sqlState.slice(0, 2)) || retryableCodes.includes(sqlState);
   }
-  if (code !== undefined && networkCodes.includes(code)) return true;
+  if (isNetworkError(error)) return true;
   return lostConnection.test(message);
 }
 

@@ -1,17 +1,10 @@
-import { describeError, isPrismError, PrismError, PrismErrorCode } from "@prism/consumer-core";
-
-/** Socket-level failures: the server is down, restarting or unreachable right now. */
-const networkCodes = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ECONNABORTED",
-  "ETIMEDOUT",
-  "EPIPE",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-]);
+import {
+  describeError,
+  isNetworkError,
+  isPrismError,
+  PrismError,
+  PrismErrorCode,
+} from "@prism/consumer-core";
 
 /**
  * Redis error replies (their first word) that describe a passing server state — loading its dataset, a
@@ -43,8 +36,7 @@ const transientClientMessages = [
 export function isTransientRedisError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (error.name === "MaxRetriesPerRequestError") return true;
-  const code = (error as NodeJS.ErrnoException).code;
-  if (typeof code === "string" && networkCodes.has(code)) return true;
+  if (isNetworkError(error)) return true;
   if (error.name === "ReplyError") {
     const word = error.message.split(" ", 1)[0] ?? "";
     return transientReplies.has(word) || /max number of clients reached/i.test(error.message);
