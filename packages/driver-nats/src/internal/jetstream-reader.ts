@@ -1,0 +1,145 @@
+import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
+import { type Message, PrismError, PrismErrorCode } from "@prism/consumer-core";
+import { mapNatsError } from "../errors.js";
+import { toMetadata } from "./headers.js";
+
+export interface ReaderOptions {
+  /** Ends the iteration; messages pulled but not yet handed over are given back (nak). */
+  readonly signal: AbortSignal;
+  /**
+   * The durable to consume from; `again` is true after the previous consume failed (the stream or the
+   * durable may have to be found or created again).
+   */
+  readonly open: (again: boolean) => Promise<Consumer>;
+  /** Messages pulled ahead. */
+  readonly batch: number;
+  readonly isConnectionClosed: () => boolean;
+  /** For errors, e.g. `subscription to "orders" (group "g")`. */
+  readonly description: string;
+  /**
+   * Called as each message is handed to the caller (pub/sub acknowledges here; a queue keeps it);
+   * returns the message to hand over.
+   */
+  readonly handOver: (jsMsg: JsMsg, message: Message) => Message;
+  /** Told about each failure that is retried (the connection is down, the durable is gone…). */
+  readonly onRetry: (error: PrismError) => void;
+}
+
+const retryInitialMs = 100;
+const retryMaxMs = 5000;
+
+/**
+ * Reads a durable consumer with nats.js `consume()` as an async iterable of `Message`s. nats.js rides out
+ * reconnects itself; when the consume ends with an error (the durable or stream was deleted, a request
+ * failed) it is opened again with backoff, so the iteration keeps delivering across server restarts.
+ * Errors that retrying cannot fix end the iteration by throwing a `PrismError`.
+ */
+export async function* readDurable(options: ReaderOptions): AsyncGenerator<Message, void, undefined> {
+  const { signal } = options;
+  let failures = 0;
+  while (!signal.aborted) {
+    let messages: ConsumerMessages;
+    try {
+      const consumer = await options.open(failures > 0);
+      messages = await consumer.consume({ max_messages: options.batch, abort_on_missing_resource: true });
+    } catch (error) {
+      failures++;
+      if (!(await retryLater(error, failures, options))) return;
+      continue;
+    }
+    const stop = () => messages.stop();
+    signal.addEventListener("abort", stop, { once: true });
+    if (signal.aborted) stop();
+    const pulled = messages[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        const next = await pulled.next();
+        if (next.done) break;
+        // After an abort nats.js still yields what it had buffered: give it back for others to take.
+        if (signal.aborted) {
+          next.value.nak();
+          continue;
+        }
+        failures = 0;
+        yield options.handOver(next.value, toMessage(next.value));
+      }
+    } catch (error) {
+      failures++;
+      if (!(await retryLater(error, failures, options))) return;
+      continue;
+    } finally {
+      signal.removeEventListener("abort", stop);
+      await giveBack(messages, pulled);
+    }
+    if (signal.aborted) return;
+    if (options.isConnectionClosed()) {
+      throw new PrismError(
+        PrismErrorCode.BackendUnavailable,
+        `NATS ${options.description} ended: the connection is closed (reconnect attempts exhausted?)`,
+      );
+    }
+    // Ended without an error while the connection is open: consume again.
+  }
+}
+
+/** The JetStream message as a `Message`: the stream sequence is its id and its position. */
+export function toMessage(jsMsg: JsMsg): Message {
+  const sequence = jsMsg.info.streamSequence;
+  return {
+    id: String(sequence),
+    topic: jsMsg.subject,
+    payload: jsMsg.data,
+    metadata: toMetadata(jsMsg.headers),
+    timestamp: Number(jsMsg.timestampNanos / 1_000_000n),
+    position: { partition: "0", offset: sequence },
+    deliveryAttempt: jsMsg.info.deliveryCount,
+  };
+}
+
+/** Stops the consume and naks what it had pulled but not handed over, so it is redelivered at once. */
+async function giveBack(messages: ConsumerMessages, pulled: AsyncIterator<JsMsg>): Promise<void> {
+  messages.stop();
+  try {
+    for (;;) {
+      const next = await pulled.next();
+      if (next.done) return;
+      next.value.nak();
+    }
+  } catch {
+    // The consume ended with an error; nothing more is buffered.
+  }
+}
+
+/**
+ * Waits before the next attempt when `error` is worth retrying; throws it (mapped) when it is not.
+ * A deleted durable or stream is worth retrying: the next `open` creates it again (or says why not).
+ * Resolves false when the iteration was aborted meanwhile.
+ */
+async function retryLater(error: unknown, failures: number, options: ReaderOptions): Promise<boolean> {
+  if (options.signal.aborted) return false;
+  const mapped = mapNatsError(error, options.description);
+  if (!mapped.retryable && !isMissingResource(error)) throw mapped;
+  if (options.isConnectionClosed()) throw mapped;
+  options.onRetry(mapped);
+  const delay = Math.min(retryMaxMs, retryInitialMs * 2 ** (failures - 1));
+  return new Promise((resolve) => {
+    const done = (result: boolean) => {
+      clearTimeout(timer);
+      options.signal.removeEventListener("abort", onAbort);
+      resolve(result);
+    };
+    const onAbort = () => done(false);
+    const timer = setTimeout(() => done(true), delay);
+    options.signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** The durable or its stream was deleted (pull status 409 "Consumer Deleted", or "… not found"). */
+function isMissingResource(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return (
+    error.name === "ConsumerNotFoundError" ||
+    error.name === "StreamNotFoundError" ||
+    /consumer (was )?deleted|consumer not found|stream not found/i.test(error.message)
+  );
+}

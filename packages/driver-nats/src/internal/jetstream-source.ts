@@ -1,0 +1,240 @@
+import type { JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import {
+  type CheckpointLookup,
+  type Logger,
+  type Message,
+  type Metadata,
+  type Offset,
+  PrismError,
+  PrismErrorCode,
+  type ReceiveOptions,
+  type SubscribeOptions,
+} from "@prism/consumer-core";
+import { mapNatsError } from "../errors.js";
+import type { ConnectionHealth } from "./connection-health.js";
+import { DeliveryCounts } from "./delivery-counts.js";
+import { type DurableRef, type DurableSettings, Durables } from "./durables.js";
+import { toHeaders } from "./headers.js";
+import { readDurable } from "./jetstream-reader.js";
+import { durableNameFor } from "./names.js";
+import { StreamResolver, type StreamSettings } from "./stream-resolver.js";
+import { finishing, type Subscriptions } from "./subscriptions.js";
+
+/** The group of `receive` calls that name none. */
+export const defaultQueueGroup = "prism";
+
+export interface JetStreamSettings extends StreamSettings, DurableSettings {
+  readonly fetchBatch: number;
+  readonly nakDelayMs: number;
+  readonly logger: Logger;
+}
+
+type Kind = "subscription" | "queue";
+
+/**
+ * Pub/sub and queue over JetStream. Each subject's messages live in a stream; each group reads through
+ * its own durable pull consumer. Pub/sub acknowledges a message as it is handed over (the consumer's
+ * checkpoint and `resumeAfter` make that at-least-once); the queue leaves settlement to its caller.
+ */
+export class JetStreamSource {
+  private readonly streams: StreamResolver;
+  private readonly durables: Durables;
+  /** Checkpoint lookups from `resumeAfter`, per topic and group (kind-less: `resumeAfter` has none). */
+  private readonly resumes = new Map<string, CheckpointLookup>();
+  /** Per kind, topic and group: the durable as the first subscriber made it ready (created, positioned). */
+  private readonly ready = new Map<string, Promise<DurableRef>>();
+  /** Queue messages handed over and not yet settled. */
+  private readonly unsettled = new WeakMap<Message, JsMsg>();
+  private readonly deliveries = new DeliveryCounts();
+
+  constructor(
+    private readonly connection: NatsConnection,
+    jsm: JetStreamManager,
+    private readonly js: JetStreamClient,
+    private readonly subscriptions: Subscriptions,
+    private readonly health: ConnectionHealth,
+    private readonly settings: JetStreamSettings,
+  ) {
+    this.streams = new StreamResolver(jsm, settings);
+    this.durables = new Durables(jsm, settings);
+  }
+
+  /** Resolves with the stream sequence once JetStream has stored the message. */
+  async publish(subject: string, payload: Uint8Array, metadata: Metadata): Promise<string> {
+    try {
+      await this.streams.streamFor(subject);
+      const headers = toHeaders(metadata);
+      const ack = await this.js.publish(subject, payload, headers ? { headers } : {});
+      return String(ack.seq);
+    } catch (error) {
+      const mapped = mapNatsError(error, `publish to "${subject}"`);
+      // Nobody answered: the stream may have been deleted, so the next publish looks for it again.
+      if (mapped.retryable) this.streams.forget(subject);
+      throw mapped;
+    }
+  }
+
+  /**
+   * Reads `topic` as `group` (a durable consumer) and acknowledges each message as it is handed over.
+   * The first subscription after `resumeAfter` moves the durable right after the checkpoint.
+   */
+  async subscribe(topic: string, group: string, options: SubscribeOptions): Promise<AsyncIterable<Message>> {
+    const durable = await this.prepare("subscription", topic, group);
+    return this.read("subscription", durable, group, options.signal, (jsMsg, message) => {
+      jsMsg.ack();
+      return message;
+    });
+  }
+
+  /** Reads `queue` as `options.group`; every message stays pending until acknowledged or rejected. */
+  async receive(queue: string, options: ReceiveOptions): Promise<AsyncIterable<Message>> {
+    const group = options.group ?? defaultQueueGroup;
+    const durable = await this.prepare("queue", queue, group);
+    return this.read("queue", durable, group, options.signal, (jsMsg, pulled) => {
+      // The ack_wait clock starts at hand-over, not when the message was pulled ahead.
+      jsMsg.working();
+      const deliveryAttempt = this.deliveries.handOver(jsMsg);
+      const message = deliveryAttempt === pulled.deliveryAttempt ? pulled : { ...pulled, deliveryAttempt };
+      this.unsettled.set(message, jsMsg);
+      return message;
+    });
+  }
+
+  /** Waits until JetStream confirms the acknowledgement. */
+  async acknowledge(message: Message): Promise<void> {
+    const jsMsg = this.settle(message, "acknowledge");
+    this.deliveries.settled(jsMsg);
+    try {
+      await jsMsg.ackAck();
+    } catch (error) {
+      throw mapNatsError(error, `acknowledge message ${message.id} on "${message.topic}"`);
+    }
+  }
+
+  /** `requeue`: delivered again after `nak_delay`; otherwise terminated (JetStream never redelivers it). */
+  async reject(message: Message, requeue: boolean): Promise<void> {
+    const jsMsg = this.settle(message, "reject");
+    try {
+      if (!requeue) {
+        jsMsg.term();
+        this.deliveries.settled(jsMsg);
+      } else if (this.settings.nakDelayMs > 0) jsMsg.nak(this.settings.nakDelayMs);
+      else jsMsg.nak();
+    } catch (error) {
+      throw mapNatsError(error, `reject message ${message.id} on "${message.topic}"`);
+    }
+  }
+
+  /**
+   * The next subscription of `topic` by `group` moves the group's durable right after the checkpoint
+   * `lookup` gives; a queue's durable starts there only when it is created (acknowledgements decide
+   * where an existing one stands).
+   */
+  resumeAfter(topic: string, group: string, lookup: CheckpointLookup): void {
+    this.resumes.set(keyOf("resume", topic, group), lookup);
+    this.ready.delete(keyOf("subscription", topic, group));
+    this.ready.delete(keyOf("queue", topic, group));
+  }
+
+  private prepare(kind: Kind, topic: string, group: string): Promise<DurableRef> {
+    const key = keyOf(kind, topic, group);
+    const cached = this.ready.get(key);
+    if (cached) return cached;
+    const preparing = this.ensureDurable(kind, topic, group, true);
+    this.ready.set(key, preparing);
+    preparing.catch(() => {
+      if (this.ready.get(key) === preparing) this.ready.delete(key);
+    });
+    return preparing;
+  }
+
+  /**
+   * Finds (or creates) the stream and the group's durable. With a checkpoint lookup, a missing durable
+   * is created right after the checkpoint; with `reposition`, a subscription's existing durable is moved
+   * there too (never a queue's).
+   */
+  private async ensureDurable(
+    kind: Kind,
+    topic: string,
+    group: string,
+    reposition: boolean,
+  ): Promise<DurableRef> {
+    const action = `prepare ${kind} "${topic}" (group "${group}")`;
+    try {
+      const stream = await this.streams.streamFor(topic);
+      const durable = { stream, name: durableNameFor(group, topic), subject: topic };
+      const lookup = this.resumes.get(keyOf("resume", topic, group));
+      const checkpoint = lookup ? await lookup("0") : undefined;
+      await this.durables.ensure(
+        durable,
+        checkpoint === undefined ? undefined : toSequence(checkpoint, topic),
+        reposition && kind === "subscription",
+      );
+      return durable;
+    } catch (error) {
+      throw mapNatsError(error, action);
+    }
+  }
+
+  private read(
+    kind: Kind,
+    durable: DurableRef,
+    group: string,
+    signal: AbortSignal | undefined,
+    handOver: (jsMsg: JsMsg, message: Message) => Message,
+  ): AsyncIterable<Message> {
+    const topic = durable.subject;
+    const subscription = this.subscriptions.add(topic, group, signal);
+    const description = `${kind} "${topic}" (group "${group}")`;
+    let current = durable;
+    const messages = readDurable({
+      signal: subscription.signal,
+      open: async (again) => {
+        if (again) {
+          // The consume failed: the stream or the durable may be gone, so find or create them again.
+          this.streams.forget(topic);
+          current = await this.ensureDurable(kind, topic, group, false);
+        }
+        return this.js.consumers.get(current.stream, current.name);
+      },
+      batch: this.settings.fetchBatch,
+      isConnectionClosed: () => this.connection.isClosed(),
+      description,
+      handOver,
+      onRetry: (error) => {
+        this.health.record(error);
+        this.settings.logger.warn(`${description}: retrying after an error`, { error: error.message });
+      },
+    });
+    return finishing(messages, subscription);
+  }
+
+  private settle(message: Message, action: string): JsMsg {
+    const jsMsg = this.unsettled.get(message);
+    if (!jsMsg) {
+      throw new PrismError(
+        PrismErrorCode.BackendRejected,
+        `cannot ${action} message ${message.id} on "${message.topic}": it was not received from this ` +
+          "driver's receive(), or it was settled already",
+      );
+    }
+    this.unsettled.delete(message);
+    return jsMsg;
+  }
+}
+
+function keyOf(kind: Kind | "resume", topic: string, group: string): string {
+  return `${kind}\u0000${topic}\u0000${group}`;
+}
+
+function toSequence(offset: Offset, topic: string): number {
+  const sequence = Number(offset);
+  if (!Number.isSafeInteger(sequence) || sequence < 0) {
+    throw new PrismError(
+      PrismErrorCode.StateCorrupt,
+      `the checkpoint for "${topic}" holds ${JSON.stringify(offset)}, which is not a JetStream stream sequence`,
+    );
+  }
+  return sequence;
+}

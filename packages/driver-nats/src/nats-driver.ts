@@ -1,0 +1,201 @@
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { deadline, type NatsConnection } from "@nats-io/transport-node";
+import {
+  type CheckpointLookup,
+  type Closable,
+  type DriverHealth,
+  type HealthReporting,
+  type Message,
+  type Metadata,
+  PrismError,
+  PrismErrorCode,
+  type PubSubInterface,
+  type QueueInterface,
+  type ReceiveOptions,
+  type ResumableSource,
+  type SubscribeOptions,
+} from "@prism/consumer-core";
+import { type NatsDriverOptions, type ResolvedNatsOptions, resolveNatsOptions } from "./config.js";
+import { mapNatsError } from "./errors.js";
+import { openConnection } from "./internal/connection.js";
+import { ConnectionHealth } from "./internal/connection-health.js";
+import { CorePubSub } from "./internal/core-pubsub.js";
+import { JetStreamSource } from "./internal/jetstream-source.js";
+import { Subscriptions } from "./internal/subscriptions.js";
+
+/** How long `close()` lets open iterations give back what they pulled ahead, and pending acks flush. */
+const closeGraceMs = 2000;
+
+/**
+ * NATS for Prism. Pub/sub goes through JetStream by default (durable consumer per group, at-least-once,
+ * resumable from the consumer's checkpoint) or through core NATS with `jetstream: false` (queue groups,
+ * at-most-once). The queue — also the dead-letter queue — is always JetStream: durable consumer per group,
+ * explicit ack, nak (with `nakDelay`) to requeue, term to drop. Create it with `NatsDriver.connect`.
+ */
+export class NatsDriver
+  implements PubSubInterface, QueueInterface, ResumableSource, HealthReporting, Closable
+{
+  private readonly health: ConnectionHealth;
+  private readonly subscriptions = new Subscriptions();
+  private readonly core: CorePubSub;
+  private jetStream: Promise<JetStreamSource> | undefined;
+  private closing: Promise<void> | undefined;
+  private warnedCoreResume = false;
+
+  private constructor(
+    private readonly connection: NatsConnection,
+    private readonly options: ResolvedNatsOptions,
+  ) {
+    this.health = new ConnectionHealth(connection);
+    this.core = new CorePubSub(connection, this.subscriptions, this.health, {
+      capacity: options.coreBuffer,
+      logger: options.logger,
+    });
+  }
+
+  /**
+   * Connects (or wraps `options.connection`). Fails at once with a `PrismError` when no server answers,
+   * authorization fails, or — in JetStream mode — JetStream does not answer; invalid options throw a
+   * `ConfigError`.
+   */
+  static async connect(options: NatsDriverOptions = {}): Promise<NatsDriver> {
+    const resolved = resolveNatsOptions(options, "camel", "NatsDriver options");
+    const connection = resolved.connection ?? (await openConnection(resolved));
+    const driver = new NatsDriver(connection, resolved);
+    try {
+      if (resolved.jetstream) await driver.jetStreamSource();
+    } catch (error) {
+      await driver.close();
+      throw error;
+    }
+    return driver;
+  }
+
+  /** Core NATS messages dropped because a subscriber fell more than `coreBuffer` messages behind. */
+  get droppedCoreMessages(): number {
+    return this.core.droppedMessages;
+  }
+
+  /** JetStream: resolves with the stream sequence once stored. Core NATS: with a generated id once sent. */
+  async publish(topic: string, payload: Uint8Array, metadata: Metadata = {}): Promise<string> {
+    this.assertOpen();
+    if (!this.options.jetstream) return this.core.publish(topic, payload, metadata);
+    return (await this.jetStreamSource()).publish(topic, payload, metadata);
+  }
+
+  /**
+   * Joins group `subscriberId` on `topic` (wildcards allowed): a JetStream durable consumer, or a core
+   * NATS queue group. The iteration ends when `options.signal` aborts or on `unsubscribe`.
+   */
+  async subscribe(
+    topic: string,
+    subscriberId: string,
+    options: SubscribeOptions = {},
+  ): Promise<AsyncIterable<Message>> {
+    this.assertOpen();
+    if (!this.options.jetstream) return this.core.subscribe(topic, subscriberId, options);
+    return (await this.jetStreamSource()).subscribe(topic, subscriberId, options);
+  }
+
+  /** Ends this process's iterations of the group; a JetStream durable keeps its place for the next. */
+  async unsubscribe(topic: string, subscriberId: string): Promise<void> {
+    this.subscriptions.end(topic, subscriberId);
+  }
+
+  /**
+   * JetStream: the next subscription of `topic` by `group` in this process starts right after the
+   * checkpoint `lookup("0")` gives (the group's durable is moved there); a queue group's durable starts
+   * there when it is created, and otherwise stays where its acknowledgements put it. Core NATS pub/sub
+   * cannot start from a position: it warns once, and messages sent while nobody listened are gone.
+   */
+  async resumeAfter(topic: string, group: string, lookup: CheckpointLookup): Promise<void> {
+    this.assertOpen();
+    if (this.options.jetstream) {
+      (await this.jetStreamSource()).resumeAfter(topic, group, lookup);
+    } else if (!this.warnedCoreResume) {
+      this.warnedCoreResume = true;
+      this.options.logger.warn(
+        "core NATS pub/sub cannot resume from a checkpoint: messages published while no subscriber listened " +
+          "are lost (at-most-once); use jetstream: true for at-least-once",
+        { topic, group },
+      );
+    }
+  }
+
+  /** Resolves with the stream sequence once JetStream has stored the message. */
+  async enqueue(queue: string, payload: Uint8Array, metadata: Metadata = {}): Promise<string> {
+    this.assertOpen();
+    return (await this.jetStreamSource()).publish(queue, payload, metadata);
+  }
+
+  /** Receives `queue` as `options.group` (default group "prism"); settle each message with acknowledge/reject. */
+  async receive(queue: string, options: ReceiveOptions = {}): Promise<AsyncIterable<Message>> {
+    this.assertOpen();
+    return (await this.jetStreamSource()).receive(queue, options);
+  }
+
+  async acknowledge(message: Message): Promise<void> {
+    this.assertOpen();
+    return (await this.jetStreamSource()).acknowledge(message);
+  }
+
+  async reject(message: Message, requeue: boolean): Promise<void> {
+    this.assertOpen();
+    return (await this.jetStreamSource()).reject(message, requeue);
+  }
+
+  /** Connected or not, reconnections since the driver was created, the last problem. */
+  driverHealth(): DriverHealth {
+    return this.health.snapshot();
+  }
+
+  /**
+   * Ends every iteration (JetStream gives back what was pulled ahead), then closes the connection — unless
+   * it was passed in as `connection`, which stays open. Safe to call more than once.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    await this.subscriptions.endAll(closeGraceMs);
+    this.health.stop();
+    if (this.connection.isClosed()) return;
+    // Acks and naks are fire-and-forget publishes: send them before the connection goes.
+    await deadline(this.connection.flush(), closeGraceMs).catch(() => {});
+    if (!this.options.connection) await this.connection.close();
+  }
+
+  private jetStreamSource(): Promise<JetStreamSource> {
+    if (!this.jetStream) {
+      const opening = this.openJetStream();
+      this.jetStream = opening;
+      opening.catch(() => {
+        if (this.jetStream === opening) this.jetStream = undefined;
+      });
+    }
+    return this.jetStream;
+  }
+
+  private async openJetStream(): Promise<JetStreamSource> {
+    let jsm: Awaited<ReturnType<typeof jetstreamManager>>;
+    try {
+      jsm = await jetstreamManager(this.connection);
+    } catch (error) {
+      const mapped = mapNatsError(error, "JetStream account check");
+      throw new PrismError(
+        mapped.code,
+        `${mapped.message}; is JetStream enabled on the server (nats-server -js)? ` +
+          "Core NATS pub/sub works without it (jetstream: false), the queue does not",
+        { cause: error },
+      );
+    }
+    const js = jetstream(this.connection);
+    return new JetStreamSource(this.connection, jsm, js, this.subscriptions, this.health, this.options);
+  }
+
+  private assertOpen(): void {
+    if (this.closing) throw new PrismError(PrismErrorCode.Lifecycle, "the NATS driver is closed");
+  }
+}
