@@ -57,7 +57,7 @@ export type {
 export type { Logger } from "./logger.js";
 export { consoleLogger, redactUrl, silentLogger } from "./logger.js";
 export type { Message, Metadata, Offset, Position } from "./message.js";
-export type { PluginOptions } from "./plugin.js";
+export type { PluginDefinition, PluginOptions } from "./plugin.js";
 export { ConsumerPlugin } from "./plugin.js";
 export type { PollingOptions } from "./polling-iterable.js";
 export { pollingIterable } from "./polling-iterable.js";

@@ -10,9 +10,24 @@ const demoYaml = fileURLToPath(
 );
 
 describe("ConsumerPlugin", () => {
+  it("applies the plugin's defaults to the loaded config", async () => {
+    const store = new MemStore();
+    const plugin = new ConsumerPlugin(demoYaml, {
+      drivers: { memstore: () => store },
+      applyDefaults: (config) => ({ ...config, behavior: { ...config.behavior, topic: "orders.renamed" } }),
+    });
+    plugin.setProcessor(() => {});
+    await plugin.initialize();
+    expect(plugin.instance.stateKey).toBe("consumer:order-processor-group:orders.renamed:order-processor");
+  });
+
   it("follows the seed's lifecycle from a YAML path: initialize, setProcessor, start, stop", async () => {
     const store = new MemStore();
-    const plugin = new ConsumerPlugin(demoYaml, { memstore: () => store }, { logger: recordingLogger() });
+    const plugin = new ConsumerPlugin(
+      demoYaml,
+      { drivers: { memstore: () => store } },
+      { logger: recordingLogger() },
+    );
     const seen: string[] = [];
     plugin.setProcessor((message) => {
       seen.push(text(message.payload));
@@ -33,13 +48,13 @@ describe("ConsumerPlugin", () => {
       slots: { messageSource: { driver: "memstore" }, stateStore: { driver: "kv-of-my-own" } },
       behavior: { consumerGroup: "g", topic: "t" },
     };
-    const plugin = new ConsumerPlugin(config, { memstore: () => new MemStore() });
+    const plugin = new ConsumerPlugin(config, { drivers: { memstore: () => new MemStore() } });
     const error = await plugin.start().catch((e: unknown) => e);
     expect(isPrismError(error) && error.code).toBe(PrismErrorCode.UnknownDriver);
     expect((error as Error).message).toContain('unknown driver "kv-of-my-own"; known drivers: memstore');
     const withExtra = new ConsumerPlugin(
       config,
-      { memstore: () => new MemStore() },
+      { drivers: { memstore: () => new MemStore() } },
       { drivers: { "kv-of-my-own": () => new MemStore() } },
     );
     withExtra.setProcessor(() => {});
@@ -48,7 +63,7 @@ describe("ConsumerPlugin", () => {
   });
 
   it("reports an invalid YAML file at initialize with its path", async () => {
-    const plugin = new ConsumerPlugin("/nonexistent/consumer.yaml", {});
+    const plugin = new ConsumerPlugin("/nonexistent/consumer.yaml", { drivers: {} });
     await expect(plugin.initialize()).rejects.toBeInstanceOf(ConfigError);
     expect(() => plugin.instance).toThrow("call initialize() (or start()) first");
   });

@@ -9,6 +9,13 @@ import type { Logger } from "./logger.js";
 import type { BatchProcessor, MessageProcessor } from "./processor.js";
 import type { ConsumerState } from "./state.js";
 
+/** What a plugin brings: its drivers, and defaults it applies to a configuration. */
+export interface PluginDefinition {
+  readonly drivers: DriverFactories;
+  /** Fills in what the plugin's backends need by default (e.g. Kafka as a queue); must not override. */
+  readonly applyDefaults?: (config: ConsumerConfig) => ConsumerConfig;
+}
+
 export interface PluginOptions {
   /** More drivers (or replacements), e.g. `{ postgres: postgresDriver }` for a PostgreSQL DLQ. */
   readonly drivers?: DriverFactories;
@@ -28,19 +35,20 @@ export class ConsumerPlugin {
 
   constructor(
     private readonly config: ConsumerConfig | string,
-    private readonly drivers: DriverFactories,
+    private readonly definition: PluginDefinition,
     private readonly options: PluginOptions = {},
   ) {}
 
   /** Loads the config and connects the drivers; fails fast (and consumes nothing) on any problem. */
   async initialize(): Promise<this> {
     if (this.consumer) return this;
-    const config =
+    const loaded =
       typeof this.config === "string"
         ? await loadConfigFile(this.config, this.options.env ? { env: this.options.env } : {})
         : this.config;
+    const config = this.definition.applyDefaults?.(loaded) ?? loaded;
     const createOptions: CreateConsumerOptions = {
-      drivers: { ...this.drivers, ...this.options.drivers },
+      drivers: { ...this.definition.drivers, ...this.options.drivers },
       ...(this.options.logger ? { logger: this.options.logger } : {}),
     };
     this.consumer = await createConsumer(config, createOptions);

@@ -182,7 +182,8 @@ export class KafkaDriver
     this.subscriptions.set(subscriptionKey, members);
     members.add(subscription);
     const messages = subscription.messages;
-    const handedOut = this.handedOut;
+    // Only queue messages are settled; pub/sub ones need no record (and it costs per message).
+    const handedOut = mode === "queue" ? this.handedOut : undefined;
     return {
       [Symbol.asyncIterator]() {
         const iterator = messages[Symbol.asyncIterator]();
@@ -194,7 +195,7 @@ export class KafkaDriver
               return next;
             }
             const position = next.value.position;
-            handedOut.set(next.value, {
+            handedOut?.set(next.value, {
               key: subscriptionKey,
               partition: Number(position?.partition),
               offset: BigInt(position?.offset ?? 0),

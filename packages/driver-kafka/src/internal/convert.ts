@@ -25,7 +25,10 @@ export function toMessage(
   deliveryAttempt: number,
 ): Message {
   const metadata: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
+  const headers = message.headers ?? {};
+  // for…in rather than Object.entries: no array per message on this hot path.
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined) continue;
     // A header may repeat; the metadata map keeps its last value.
     const last = Array.isArray(value) ? value[value.length - 1] : value;

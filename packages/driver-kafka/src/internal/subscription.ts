@@ -191,13 +191,7 @@ export class Subscription {
     for (const partition of next) this.owned.add(partition);
   }
 
-  private async handBatch({
-    batch,
-    resolveOffset,
-    heartbeat,
-    isRunning,
-    isStale,
-  }: EachBatchPayload): Promise<void> {
+  private async handBatch({ batch, resolveOffset, heartbeat, isRunning }: EachBatchPayload): Promise<void> {
     const partition = batch.partition;
     if (!this.owned.has(partition) || this.closing) return;
     const progress = this.o.progress(partition);
@@ -211,18 +205,26 @@ export class Subscription {
       }
     }
     const epoch = this.epochOf(partition);
-    for (const kafkaMessage of batch.messages) {
-      if (!isRunning() || isStale() || this.closing || this.epochOf(partition) !== epoch) return;
-      const offset = BigInt(kafkaMessage.offset);
-      const behind = progress.next !== undefined && offset < progress.next;
-      if (behind || (this.o.mode === "queue" && progress.isSettled(offset))) {
-        resolveOffset(kafkaMessage.offset);
-        continue;
+    // Resolved once, when the loop ends: kafkajs's resolveOffset costs more per message than the rest of
+    // the hand-over, and only the last resolved offset matters (where the next fetch starts).
+    let resolved: string | undefined;
+    try {
+      for (const kafkaMessage of batch.messages) {
+        // Every seek of this class bumps the partition's epoch, so the epoch also tells a stale batch.
+        if (!isRunning() || this.closing || this.epochOf(partition) !== epoch) return;
+        const offset = BigInt(kafkaMessage.offset);
+        const behind = progress.next !== undefined && offset < progress.next;
+        if (behind || (this.o.mode === "queue" && progress.isSettled(offset))) {
+          resolved = kafkaMessage.offset;
+          continue;
+        }
+        const attempt = progress.deliver(offset, this.o.mode === "queue");
+        const message = toMessage(this.o.topic, partition, kafkaMessage, attempt);
+        if (!(await this.hand({ message, partition, epoch }, heartbeat))) return;
+        resolved = kafkaMessage.offset;
       }
-      const attempt = progress.deliver(offset, this.o.mode === "queue");
-      const message = toMessage(this.o.topic, partition, kafkaMessage, attempt);
-      if (!(await this.hand({ message, partition, epoch }, heartbeat))) return;
-      resolveOffset(kafkaMessage.offset);
+    } finally {
+      if (resolved !== undefined) resolveOffset(resolved);
     }
   }
 

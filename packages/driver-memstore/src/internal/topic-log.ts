@@ -1,4 +1,5 @@
 import type { CheckpointLookup, Message, Metadata } from "@prism/consumer-core";
+import { EventLoopTurns } from "./event-loop-turns.js";
 import { Waiters } from "./waiters.js";
 
 const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
@@ -126,6 +127,7 @@ export class TopicLog {
 /** One member's view of a group: pulls the group's next message, waits when there is none. */
 export class LogIterator implements AsyncIterableIterator<Message> {
   private closed = false;
+  private readonly turns = new EventLoopTurns();
   private pending: ((result: IteratorResult<Message>) => void) | undefined;
   private stopWaiting: (() => void) | undefined;
   private readonly onAbort = () => this.close();
@@ -142,7 +144,8 @@ export class LogIterator implements AsyncIterableIterator<Message> {
   next(): Promise<IteratorResult<Message>> {
     if (this.closed) return Promise.resolve(done);
     const message = this.log.take(this.group);
-    if (message !== undefined) return Promise.resolve({ done: false, value: message });
+    if (message !== undefined) return this.turns.resolve({ done: false, value: message });
+    this.turns.waiting();
     return new Promise((resolve) => {
       this.pending = resolve;
       this.stopWaiting = this.group.waiting.add(() => {

@@ -1,4 +1,5 @@
 import type { Message, Metadata } from "@prism/consumer-core";
+import { EventLoopTurns } from "./event-loop-turns.js";
 import { Waiters } from "./waiters.js";
 
 const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
@@ -128,6 +129,7 @@ export class WorkQueue {
 /** One receiver: takes ready messages, waits when there are none. */
 export class QueueIterator implements AsyncIterableIterator<Message> {
   private closed = false;
+  private readonly turns = new EventLoopTurns();
   private pendingNext: ((result: IteratorResult<Message>) => void) | undefined;
   private stopWaiting: (() => void) | undefined;
   private readonly onAbort = () => this.close();
@@ -143,7 +145,8 @@ export class QueueIterator implements AsyncIterableIterator<Message> {
   next(): Promise<IteratorResult<Message>> {
     if (this.closed) return Promise.resolve(done);
     const message = this.queue.take();
-    if (message !== undefined) return Promise.resolve({ done: false, value: message });
+    if (message !== undefined) return this.turns.resolve({ done: false, value: message });
+    this.turns.waiting();
     return new Promise((resolve) => {
       this.pendingNext = resolve;
       this.stopWaiting = this.queue.waitForMessage(() => {

@@ -1,5 +1,6 @@
 import type { Message, Metadata } from "@prism/consumer-core";
 import type { Pool } from "pg";
+import { AcknowledgementBatcher } from "./acknowledgement-batcher.js";
 
 /** Messages claimed per query: fewer round trips, while a slow receiver holds few invisible messages. */
 const claimBatch = 32;
@@ -19,12 +20,16 @@ interface QueueRow {
  * the visibility timeout, counting the delivery in `attempts`; acknowledging deletes the row.
  */
 export class WorkQueue {
+  private readonly acknowledgements: AcknowledgementBatcher;
+
   constructor(
     private readonly pool: Pool,
     private readonly table: string,
     private readonly channel: string,
     private readonly visibilityTimeoutMs: number,
-  ) {}
+  ) {
+    this.acknowledgements = new AcknowledgementBatcher(pool, table);
+  }
 
   /** Inserts a message and notifies the receivers of `queue` (delivered when the insert commits). */
   async enqueue(queue: string, payload: Uint8Array, metadata: Metadata): Promise<string> {
@@ -68,8 +73,9 @@ export class WorkQueue {
     );
   }
 
-  async acknowledge(message: Message): Promise<void> {
-    await this.pool.query(`DELETE FROM ${this.table} WHERE id = $1`, [message.id]);
+  /** Deletes the row; acknowledgements made while another DELETE is in flight share the next one. */
+  acknowledge(message: Message): Promise<void> {
+    return this.acknowledgements.acknowledge(message.id);
   }
 
   /**

@@ -12,6 +12,7 @@ import {
 } from "@prism/consumer-core";
 import type { Redis } from "ioredis";
 import { mapRedisError } from "../errors.js";
+import { AcknowledgementBatcher } from "./acknowledgement-batcher.js";
 import { connectClient, connectionDefaults, reportConnectionTrouble } from "./connection.js";
 import { Field } from "./stream-entries.js";
 import { createGroup, type ReceiverSettings, StreamReceiver } from "./stream-receiver.js";
@@ -37,12 +38,15 @@ export class StreamQueue implements QueueInterface {
   private opening = 0;
   /** Which receiver handed out a message, so settling it knows the stream, group and consumer. */
   private readonly owners = new WeakMap<Message, StreamReceiver>();
+  private readonly acknowledgements: AcknowledgementBatcher;
 
   constructor(
     private readonly client: Redis,
     private readonly settings: StreamQueueSettings,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.acknowledgements = new AcknowledgementBatcher(client);
+  }
 
   async enqueue(queue: string, payload: Uint8Array, metadata: Metadata = {}): Promise<string> {
     const stream = this.settings.keyPrefix + queue;
@@ -127,12 +131,15 @@ export class StreamQueue implements QueueInterface {
     });
   }
 
-  /** XACK: the message leaves the group's pending list for good. */
+  /**
+   * XACK: the message leaves the group's pending list for good. Acknowledgements made while another XACK
+   * of the group is in flight go out together in the next one.
+   */
   async acknowledge(message: Message): Promise<void> {
     const receiver = this.ownerOf(message);
     const { stream, group } = receiver.target;
     try {
-      await this.client.call("XACK", stream, group, message.id);
+      await this.acknowledgements.acknowledge(stream, group, message.id);
     } catch (error) {
       throw mapRedisError(error, `XACK "${stream}" ${message.id}`);
     }
