@@ -34,6 +34,9 @@ describe("resolveNatsOptions", () => {
       nakDelayMs: 0,
       fetchBatch: 64,
       coreBuffer: 10_000,
+      kvBucket: "prism_state",
+      kvStorage: "file",
+      createBuckets: true,
     });
   });
 
@@ -55,6 +58,9 @@ describe("resolveNatsOptions", () => {
         nak_delay: "250ms",
         fetch_batch: 16,
         core_buffer: 100,
+        kv_bucket: "orders_state",
+        kv_storage: "memory",
+        create_buckets: true,
       },
       "snake",
       path,
@@ -75,6 +81,20 @@ describe("resolveNatsOptions", () => {
       nakDelayMs: 250,
       fetchBatch: 16,
       coreBuffer: 100,
+      kvBucket: "orders_state",
+      kvStorage: "memory",
+      createBuckets: true,
+    });
+  });
+
+  it("creates buckets as it creates streams unless create_buckets says otherwise", () => {
+    expect(resolveNatsOptions({ create_streams: false }, "snake", path).createBuckets).toBe(false);
+    expect(
+      resolveNatsOptions({ createStreams: false, createBuckets: true }, "camel", path).createBuckets,
+    ).toBe(true);
+    expect(resolveNatsOptions({ create_buckets: false }, "snake", path)).toMatchObject({
+      createStreams: true,
+      createBuckets: false,
     });
   });
 
@@ -114,10 +134,13 @@ describe("resolveNatsOptions", () => {
         nak_delay: "-1s",
         fetch_batch: 0,
         core_buffer: 1.5,
+        kv_bucket: "prism.state",
+        kv_storage: "disk",
+        create_buckets: "no",
         size: 3,
       }),
     ).toEqual([
-      `${path}.size: unknown key; expected one of url, max_reconnects, user, password, token, tls, name, jetstream, stream, create_streams, storage, ack_wait, max_deliver, nak_delay, fetch_batch, core_buffer`,
+      `${path}.size: unknown key; expected one of url, max_reconnects, user, password, token, tls, name, jetstream, stream, create_streams, storage, ack_wait, max_deliver, nak_delay, fetch_batch, core_buffer, kv_bucket, kv_storage, create_buckets`,
       `${path}.url: expected nats://host:port or tls://host:port URLs, got "http://host:4222/"`,
       `${path}.max_reconnects: expected -1 (forever) or an integer >= 0, got "ten"`,
       `${path}.tls: expected true or false, got "yes"`,
@@ -131,6 +154,9 @@ describe("resolveNatsOptions", () => {
       `${path}.nak_delay: expected a duration like "30s" or "500ms", got "-1s"`,
       `${path}.fetch_batch: expected an integer >= 1, got 0`,
       `${path}.core_buffer: expected an integer >= 1, got 1.5`,
+      `${path}.kv_bucket: expected letters, digits, "-" and "_", got "prism.state"`,
+      `${path}.kv_storage: expected "file" or "memory", got "disk"`,
+      `${path}.create_buckets: expected true or false, got "no"`,
     ]);
   });
 
@@ -166,11 +192,11 @@ describe("resolveNatsOptions", () => {
 
   it("knows the TypeScript-only keys in camelCase and rejects them in YAML", () => {
     expect(issuesOf({ connection: {}, logger: silentLogger })).toEqual([
-      `${path}.connection: unknown key; expected one of url, max_reconnects, user, password, token, tls, name, jetstream, stream, create_streams, storage, ack_wait, max_deliver, nak_delay, fetch_batch, core_buffer`,
-      `${path}.logger: unknown key; expected one of url, max_reconnects, user, password, token, tls, name, jetstream, stream, create_streams, storage, ack_wait, max_deliver, nak_delay, fetch_batch, core_buffer`,
+      `${path}.connection: unknown key; expected one of url, max_reconnects, user, password, token, tls, name, jetstream, stream, create_streams, storage, ack_wait, max_deliver, nak_delay, fetch_batch, core_buffer, kv_bucket, kv_storage, create_buckets`,
+      `${path}.logger: unknown key; expected one of url, max_reconnects, user, password, token, tls, name, jetstream, stream, create_streams, storage, ack_wait, max_deliver, nak_delay, fetch_batch, core_buffer, kv_bucket, kv_storage, create_buckets`,
     ]);
     expect(issuesOf({ connection: "nats://x", logger: console.log, ack_wait: "1s" }, "camel")).toEqual([
-      `${path}.ack_wait: unknown key; expected one of url, connection, maxReconnects, user, password, token, tls, name, jetstream, stream, createStreams, storage, ackWait, maxDeliver, nakDelay, fetchBatch, coreBuffer, logger`,
+      `${path}.ack_wait: unknown key; expected one of url, connection, maxReconnects, user, password, token, tls, name, jetstream, stream, createStreams, storage, ackWait, maxDeliver, nakDelay, fetchBatch, coreBuffer, kvBucket, kvStorage, createBuckets, logger`,
       `${path}.connection: expected a NatsConnection from @nats-io/transport-node, got a string`,
       `${path}.logger: expected a Logger, got a function`,
     ]);

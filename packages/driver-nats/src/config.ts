@@ -44,6 +44,12 @@ export interface NatsDriverOptions {
   readonly fetchBatch?: number;
   /** Core NATS: messages a subscription holds for a slow reader before it drops (and reports) more. */
   readonly coreBuffer?: number;
+  /** The JetStream KV bucket the key/value methods use. Default `"prism_state"`. */
+  readonly kvBucket?: string;
+  /** Storage of the bucket when the driver creates it. Default `"file"`. */
+  readonly kvStorage?: "file" | "memory";
+  /** Create the bucket when it is missing, or only open an existing one. Default: `createStreams`. */
+  readonly createBuckets?: boolean;
   /** Where the driver reports dropped core NATS messages and retried JetStream reads. Default: console. */
   readonly logger?: Logger;
 }
@@ -68,6 +74,9 @@ export interface ResolvedNatsOptions {
   readonly nakDelayMs: number;
   readonly fetchBatch: number;
   readonly coreBuffer: number;
+  readonly kvBucket: string;
+  readonly kvStorage: "file" | "memory";
+  readonly createBuckets: boolean;
   readonly logger: Logger;
 }
 
@@ -113,6 +122,11 @@ const streamTemplate: Check = (v) => {
     ? `expected letters, digits, "-", "_" and ${subjectPlaceholder}, got ${show(v)}`
     : undefined;
 };
+// As @nats-io/kv requires; the bucket's stream is KV_{bucket}.
+const bucket: Check = (v) =>
+  typeof v === "string" && /^[-\w]+$/.test(v)
+    ? undefined
+    : `expected letters, digits, "-" and "_", got ${show(v)}`;
 const storage: Check = (v) =>
   v === "file" || v === "memory" ? undefined : `expected "file" or "memory", got ${show(v)}`;
 const maxDeliver: Check = (v) =>
@@ -161,6 +175,9 @@ const fields: readonly Field[] = [
   { camel: "nakDelay", snake: "nak_delay", check: duration(false) },
   { camel: "fetchBatch", snake: "fetch_batch", check: integer(1) },
   { camel: "coreBuffer", snake: "core_buffer", check: integer(1) },
+  { camel: "kvBucket", snake: "kv_bucket", check: bucket },
+  { camel: "kvStorage", snake: "kv_storage", check: storage },
+  { camel: "createBuckets", snake: "create_buckets", check: flag },
   { camel: "logger", snake: "logger", check: logger, codeOnly: true },
 ];
 
@@ -211,6 +228,7 @@ export function resolveNatsOptions(raw: unknown, style: Style, path: string): Re
   if (issues.length > 0) throw new ConfigError(issues);
 
   const servers = serverList(values.url ?? defaultNatsUrl);
+  const createStreams = (values.createStreams as boolean | undefined) ?? true;
   const fromUrl = servers.find((s) => s.user !== undefined || s.password !== undefined);
   const credentials =
     values.user !== undefined || values.token !== undefined
@@ -231,13 +249,16 @@ export function resolveNatsOptions(raw: unknown, style: Style, path: string): Re
     name: values.name as string | undefined,
     jetstream: (values.jetstream as boolean | undefined) ?? true,
     streamTemplate: (values.stream as string | undefined) ?? defaultStreamTemplate,
-    createStreams: (values.createStreams as boolean | undefined) ?? true,
+    createStreams,
     storage: (values.storage as "file" | "memory" | undefined) ?? "file",
     ackWaitMs: parseDuration(values.ackWait ?? "30s") as number,
     maxDeliver: (values.maxDeliver as number | undefined) ?? -1,
     nakDelayMs: parseDuration(values.nakDelay ?? 0) as number,
     fetchBatch: (values.fetchBatch as number | undefined) ?? 64,
     coreBuffer: (values.coreBuffer as number | undefined) ?? 10_000,
+    kvBucket: (values.kvBucket as string | undefined) ?? "prism_state",
+    kvStorage: (values.kvStorage as "file" | "memory" | undefined) ?? "file",
+    createBuckets: (values.createBuckets as boolean | undefined) ?? createStreams,
     logger: (values.logger as Logger | undefined) ?? consoleLogger,
   };
 }

@@ -5,6 +5,7 @@ import {
   type Closable,
   type DriverHealth,
   type HealthReporting,
+  type KeyValueBasicInterface,
   type Message,
   type Metadata,
   PrismError,
@@ -21,6 +22,7 @@ import { openConnection } from "./internal/connection.js";
 import { ConnectionHealth } from "./internal/connection-health.js";
 import { CorePubSub } from "./internal/core-pubsub.js";
 import { JetStreamSource } from "./internal/jetstream-source.js";
+import { KvStore } from "./internal/kv-store.js";
 import { Subscriptions } from "./internal/subscriptions.js";
 
 /** How long `close()` lets open iterations give back what they pulled ahead, and pending acks flush. */
@@ -30,14 +32,22 @@ const closeGraceMs = 2000;
  * NATS for Prism. Pub/sub goes through JetStream by default (durable consumer per group, at-least-once,
  * resumable from the consumer's checkpoint) or through core NATS with `jetstream: false` (queue groups,
  * at-most-once). The queue — also the dead-letter queue — is always JetStream: durable consumer per group,
- * explicit ack, nak (with `nakDelay`) to requeue, term to drop. Create it with `NatsDriver.connect`.
+ * explicit ack, nak (with `nakDelay`) to requeue, term to drop. The key/value methods — the state store —
+ * use a JetStream KV bucket (`kvBucket`). Create it with `NatsDriver.connect`.
  */
 export class NatsDriver
-  implements PubSubInterface, QueueInterface, ResumableSource, HealthReporting, Closable
+  implements
+    PubSubInterface,
+    QueueInterface,
+    KeyValueBasicInterface,
+    ResumableSource,
+    HealthReporting,
+    Closable
 {
   private readonly health: ConnectionHealth;
   private readonly subscriptions = new Subscriptions();
   private readonly core: CorePubSub;
+  private readonly kv: KvStore;
   private jetStream: Promise<JetStreamSource> | undefined;
   private closing: Promise<void> | undefined;
   private warnedCoreResume = false;
@@ -51,6 +61,7 @@ export class NatsDriver
       capacity: options.coreBuffer,
       logger: options.logger,
     });
+    this.kv = new KvStore(connection, options);
   }
 
   /**
@@ -142,6 +153,33 @@ export class NatsDriver
   async reject(message: Message, requeue: boolean): Promise<void> {
     this.assertOpen();
     return (await this.jetStreamSource()).reject(message, requeue);
+  }
+
+  /**
+   * Stores `value` under `key` in the KV bucket (opened, or created, on first use). A `ttlSeconds` above 0
+   * needs NATS 2.11 (per-message TTL; rounded up to whole seconds): older servers refuse it with
+   * BACKEND_REJECTED, since they would keep the key forever.
+   */
+  async set(key: string, value: Uint8Array, ttlSeconds?: number): Promise<void> {
+    this.assertOpen();
+    return this.kv.set(key, value, ttlSeconds);
+  }
+
+  /** The stored value; `undefined` when the key was never set, was deleted or has expired. */
+  async get(key: string): Promise<Uint8Array | undefined> {
+    this.assertOpen();
+    return this.kv.get(key);
+  }
+
+  /** Deletes the key (a delete marker in the bucket); deleting a missing key is fine. */
+  async delete(key: string): Promise<void> {
+    this.assertOpen();
+    return this.kv.delete(key);
+  }
+
+  async exists(key: string): Promise<boolean> {
+    this.assertOpen();
+    return this.kv.exists(key);
   }
 
   /** Connected or not, reconnections since the driver was created, the last problem. */

@@ -30,6 +30,16 @@ export async function deleteStreamsContaining(url: string, marker: string): Prom
   }
 }
 
+/** The version the server at `url` reports, e.g. "2.9.10". */
+export async function serverVersion(url: string): Promise<string> {
+  const connection = await connect({ servers: url });
+  try {
+    return connection.info?.version ?? "unknown";
+  } finally {
+    await connection.close();
+  }
+}
+
 /** A nats-server this test started (not the shared one), on a free port. */
 export interface ChildServer {
   readonly url: string;
