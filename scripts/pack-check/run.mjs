@@ -1,0 +1,64 @@
+// Packs every package and installs the tarballs into fresh npm projects outside the workspace, then runs
+// a consumer there as ESM and as CommonJS: once with @prism/consumer-core + @prism/driver-nats only
+// (checking no other backend client was pulled in), once with the nats-redis plugin.
+// Needs NATS (JetStream) and Redis: `pnpm services:up`. Usage: node scripts/pack-check/run.mjs
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync, existsSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { settings } from "../services/probe.mjs";
+import { consumerScript } from "./consumer-script.mjs";
+
+const root = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+const work = mkdtempSync(join(tmpdir(), "prism-pack-"));
+const tarballs = join(work, "tarballs");
+mkdirSync(tarballs);
+
+const run = (command, args, cwd) => execFileSync(command, args, { cwd, stdio: ["ignore", "pipe", "inherit"] }).toString();
+
+console.log(`packing into ${tarballs}`);
+for (const name of readdirSync(join(root, "packages"))) {
+  run("pnpm", ["pack", "--pack-destination", tarballs], join(root, "packages", name));
+}
+const tarball = (pkg) => {
+  const file = readdirSync(tarballs).find((f) => f.startsWith(`prism-${pkg}-`));
+  if (!file) throw new Error(`no tarball for @prism/${pkg}`);
+  return join(tarballs, file);
+};
+
+const backendClients = ["ioredis", "pg", "kafkajs", "@prism/driver-redis", "@prism/driver-postgres", "@prism/driver-kafka"];
+const env = {
+  ...process.env,
+  NATS_URL: settings("nats").raw,
+  REDIS_URL: settings("redis").raw,
+};
+
+function project(label, packages, { forbidden = [] } = {}) {
+  const dir = join(work, label);
+  mkdirSync(dir);
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: `prism-pack-${label}`, private: true }, null, 2));
+  run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", ...packages.map(tarball)], dir);
+  for (const name of forbidden) {
+    if (existsSync(join(dir, "node_modules", name))) throw new Error(`${label}: ${name} was installed but must not be`);
+  }
+  for (const format of ["mjs", "cjs"]) {
+    const file = join(dir, `consumer.${format}`);
+    writeFileSync(file, consumerScript(label, format));
+    const output = execFileSync(process.execPath, [file], { cwd: dir, env, stdio: ["ignore", "pipe", "inherit"] });
+    console.log(`${label} (${format === "mjs" ? "ESM" : "CommonJS"}): ${output.toString().trim()}`);
+  }
+}
+
+try {
+  project("nats-only", ["consumer-core", "driver-nats"], { forbidden: backendClients });
+  console.log(`nats-only: none of ${backendClients.join(", ")} in node_modules`);
+  project("plugin", ["consumer-core", "driver-memstore", "driver-nats", "driver-redis", "plugin-nats-redis"], {
+    forbidden: ["pg", "kafkajs"],
+  });
+  rmSync(work, { recursive: true, force: true });
+  console.log("pack check passed");
+} catch (error) {
+  console.error(`pack check failed (work dir kept: ${work}): ${error.message}`);
+  process.exit(1);
+}
