@@ -44,7 +44,10 @@ export function consumerScript(label, format) {
     format === "mjs"
       ? `const load = (name) => import(name);\nconst core = await import("@prism/consumer-core");\n`
       : `const load = async (name) => require(name);\nconst core = require("@prism/consumer-core");\n`;
-  const wrap = (code) => (format === "mjs" ? code : `(async () => {${code}})().catch((e) => { console.error(e); process.exit(1); });`);
+  const wrap = (code) =>
+    format === "mjs"
+      ? code
+      : `(async () => {${code}})().catch((e) => { console.error(e); process.exit(1); });`;
   const shared = `
 const { Consumer, silentLogger } = core;
 const run = Date.now().toString(36) + "${format}";

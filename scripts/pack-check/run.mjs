@@ -3,7 +3,7 @@
 // (checking no other backend client was pulled in), once with the nats-redis plugin.
 // Needs NATS (JetStream) and Redis: `pnpm services:up`. Usage: node scripts/pack-check/run.mjs
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync, existsSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,7 +15,8 @@ const work = mkdtempSync(join(tmpdir(), "prism-pack-"));
 const tarballs = join(work, "tarballs");
 mkdirSync(tarballs);
 
-const run = (command, args, cwd) => execFileSync(command, args, { cwd, stdio: ["ignore", "pipe", "inherit"] }).toString();
+const run = (command, args, cwd) =>
+  execFileSync(command, args, { cwd, stdio: ["ignore", "pipe", "inherit"] }).toString();
 
 console.log(`packing into ${tarballs}`);
 for (const name of readdirSync(join(root, "packages"))) {
@@ -27,7 +28,14 @@ const tarball = (pkg) => {
   return join(tarballs, file);
 };
 
-const backendClients = ["ioredis", "pg", "kafkajs", "@prism/driver-redis", "@prism/driver-postgres", "@prism/driver-kafka"];
+const backendClients = [
+  "ioredis",
+  "pg",
+  "kafkajs",
+  "@prism/driver-redis",
+  "@prism/driver-postgres",
+  "@prism/driver-kafka",
+];
 const env = {
   ...process.env,
   NATS_URL: settings("nats").raw,
@@ -37,15 +45,23 @@ const env = {
 function project(label, packages, { forbidden = [] } = {}) {
   const dir = join(work, label);
   mkdirSync(dir);
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: `prism-pack-${label}`, private: true }, null, 2));
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({ name: `prism-pack-${label}`, private: true }, null, 2),
+  );
   run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", ...packages.map(tarball)], dir);
   for (const name of forbidden) {
-    if (existsSync(join(dir, "node_modules", name))) throw new Error(`${label}: ${name} was installed but must not be`);
+    if (existsSync(join(dir, "node_modules", name)))
+      throw new Error(`${label}: ${name} was installed but must not be`);
   }
   for (const format of ["mjs", "cjs"]) {
     const file = join(dir, `consumer.${format}`);
     writeFileSync(file, consumerScript(label, format));
-    const output = execFileSync(process.execPath, [file], { cwd: dir, env, stdio: ["ignore", "pipe", "inherit"] });
+    const output = execFileSync(process.execPath, [file], {
+      cwd: dir,
+      env,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     console.log(`${label} (${format === "mjs" ? "ESM" : "CommonJS"}): ${output.toString().trim()}`);
   }
 }
@@ -53,9 +69,13 @@ function project(label, packages, { forbidden = [] } = {}) {
 try {
   project("nats-only", ["consumer-core", "driver-nats"], { forbidden: backendClients });
   console.log(`nats-only: none of ${backendClients.join(", ")} in node_modules`);
-  project("plugin", ["consumer-core", "driver-memstore", "driver-nats", "driver-redis", "plugin-nats-redis"], {
-    forbidden: ["pg", "kafkajs"],
-  });
+  project(
+    "plugin",
+    ["consumer-core", "driver-memstore", "driver-nats", "driver-redis", "plugin-nats-redis"],
+    {
+      forbidden: ["pg", "kafkajs"],
+    },
+  );
   rmSync(work, { recursive: true, force: true });
   console.log("pack check passed");
 } catch (error) {
