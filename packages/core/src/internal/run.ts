@@ -1,45 +1,16 @@
-import { isPartitionedSource, isResumableSource } from "../capabilities.js";
-import { ExhaustedAction } from "../config.js";
-import { deadLetterMetadata, type FailureRecord } from "../dead-letter.js";
-import { describeError, isRetryable, PrismError, PrismErrorCode } from "../errors.js";
-import type { ConsumerCounters } from "../health.js";
-import type { Logger } from "../logger.js";
-import type { Message, Offset } from "../message.js";
-import type { BatchProcessor, MessageProcessor, ProcessContext } from "../processor.js";
-import { backoffDelay } from "../retry-policy.js";
-import type { BoundSlots } from "../slots.js";
-import { type ConsumerState, decodeState, encodeState, stateKey } from "../state.js";
-import { isPromiseLike, settlesWithin, sleep } from "./async.js";
-import { CheckpointTracker, type TrackedMessage } from "./checkpoint-tracker.js";
-import type { ResolvedBehavior } from "./resolve-behavior.js";
+import { isResumableSource } from "../capabilities.js";
+import { describeError, PrismError, PrismErrorCode } from "../errors.js";
+import type { Message } from "../message.js";
+import type { MessageProcessor } from "../processor.js";
+import { type ConsumerState, stateKey } from "../state.js";
+import { isPromiseLike, settlesWithin } from "./async.js";
+import { CheckpointStore } from "./checkpoint-store.js";
+import { Delivery, type FailedFirstAttempt } from "./delivery.js";
+import type { RunDeps } from "./run-deps.js";
 
-const succeeded: Outcome = { kind: "succeeded" };
-
-export interface RunDeps {
-  readonly name: string;
-  readonly behavior: ResolvedBehavior;
-  readonly onExhausted: ExhaustedAction;
-  readonly slots: BoundSlots;
-  readonly processor: MessageProcessor | undefined;
-  readonly batchProcessor: BatchProcessor | undefined;
-  readonly logger: Logger;
-  /** Lifetime totals, owned by the consumer and updated here. */
-  readonly counters: ConsumerCounters;
-  readonly random: () => number;
-  readonly recordError: (error: unknown) => void;
-}
+export type { RunDeps } from "./run-deps.js";
 
 export type RunPhase = "running" | "draining" | "stopped" | "failed";
-
-/** A first attempt made before the message was handed to `handle` (the inline path), and how it failed. */
-interface FailedFirstAttempt {
-  readonly error: unknown;
-}
-
-type Outcome =
-  | { readonly kind: "succeeded" }
-  | { readonly kind: "aborted" }
-  | { readonly kind: "exhausted"; readonly failure: FailureRecord; readonly cause: unknown };
 
 /**
  * One start-to-stop life of a consumer: pulls from the source no faster than the processor frees
@@ -49,16 +20,9 @@ type Outcome =
 export class ConsumerRun {
   phase: RunPhase = "running";
   failure: Error | undefined;
-  lastCommitAt: number | undefined;
   readonly key: string;
-  private tracker = new CheckpointTracker({ offsets: {}, offset: null, lastMessageId: null });
-  private retryCount = 0;
-  /** What the store holds; nothing is written until the checkpoint or the retry count moves. */
-  private committed = { version: 0, retryCount: 0 };
-  /** The state as last read at start or written since. */
-  private lastState: ConsumerState | undefined;
-  private commitChain: Promise<unknown> = Promise.resolve();
-  private commitQueued = false;
+  private readonly checkpoints: CheckpointStore;
+  private readonly delivery: Delivery;
   private commitTimer: ReturnType<typeof setInterval> | undefined;
   /** Set when shutdown begins; a plain field because the pull loop checks it per message. */
   private stopping = false;
@@ -71,7 +35,6 @@ export class ConsumerRun {
   private wakeLoop: (() => void) | undefined;
   private loop: Promise<void> = Promise.resolve();
   private shutdownPromise: Promise<void> | undefined;
-  private readonly maxAttempts: number;
   private markClosed: (failure: Error | undefined) => void = () => {};
   /** Resolves once the run has stopped: with the error that failed it, or `undefined`. */
   readonly closed = new Promise<Error | undefined>((resolve) => {
@@ -79,16 +42,32 @@ export class ConsumerRun {
   });
 
   constructor(private readonly deps: RunDeps) {
-    this.key = stateKey(deps.behavior.consumerGroup, deps.behavior.topic, deps.name);
-    this.maxAttempts = deps.behavior.retry.maxRetries + 1;
+    const { behavior, slots } = deps;
+    this.key = stateKey(behavior.consumerGroup, behavior.topic, deps.name);
+    this.checkpoints = new CheckpointStore({
+      key: this.key,
+      stateStore: slots.stateStore,
+      source: slots.messageSource.driver,
+      topic: behavior.topic,
+      group: behavior.consumerGroup,
+      counters: deps.counters,
+      logger: deps.logger,
+      recordError: deps.recordError,
+    });
+    this.delivery = new Delivery(deps, this.checkpoints, this.workAbort.signal, (error) => this.fail(error));
   }
 
   get inFlight(): number {
     return this.inFlightMessages;
   }
 
+  get lastCommitAt(): number | undefined {
+    return this.checkpoints.lastCommitAt;
+  }
+
   get checkpoint() {
-    return { offsets: { ...this.tracker.offsets }, lastMessageId: this.tracker.lastMessageId };
+    const tracker = this.checkpoints.tracker;
+    return { offsets: { ...tracker.offsets }, lastMessageId: tracker.lastMessageId };
   }
 
   /** Records that `open()` failed: nothing was consumed, nothing will be committed. */
@@ -101,24 +80,13 @@ export class ConsumerRun {
   /** Loads the checkpoint, positions the source after it when it can, and starts pulling. */
   async open(): Promise<void> {
     const { behavior, slots, logger } = this.deps;
-    const stored = await this.readState();
-    if (stored) {
-      this.tracker = new CheckpointTracker({
-        offsets: stored.offsets,
-        offset: stored.offset,
-        lastMessageId: stored.last_message_id,
-      });
-      this.retryCount = stored.retry_count;
-      this.committed = { version: this.tracker.version, retryCount: this.retryCount };
-      this.lastState = stored;
-    }
+    const stored = await this.checkpoints.load();
     const source = slots.messageSource;
     if (isResumableSource(source.driver)) {
       // Re-read on every lookup: a partition may be assigned long after start, when the store has moved on.
-      await source.driver.resumeAfter(behavior.topic, behavior.consumerGroup, async (partition) => {
-        const state = await this.readState();
-        return state?.offsets[partition];
-      });
+      await source.driver.resumeAfter(behavior.topic, behavior.consumerGroup, (partition) =>
+        this.checkpoints.storedOffset(partition),
+      );
     } else if (stored && Object.keys(stored.offsets).length > 0) {
       logger.info("message source cannot start from a position; it continues where the backend left off", {
         key: this.key,
@@ -135,16 +103,14 @@ export class ConsumerRun {
           });
     this.loop = this.pull(messages);
     if (behavior.autoCommit && behavior.commitIntervalMs > 0) {
-      this.commitTimer = setInterval(() => this.commitInBackground(), behavior.commitIntervalMs);
+      this.commitTimer = setInterval(() => this.checkpoints.commitInBackground(), behavior.commitIntervalMs);
       this.commitTimer.unref?.();
     }
   }
 
   /** Writes the checkpoint if it moved since the last commit; resolves with the state as stored. */
   commit(): Promise<ConsumerState> {
-    const next = this.commitChain.then(() => this.writeState());
-    this.commitChain = next.catch(() => {});
-    return next;
+    return this.checkpoints.commit();
   }
 
   /**
@@ -234,7 +200,7 @@ export class ConsumerRun {
     // its first attempt runs inline, and only a failure takes the general (retrying) path.
     const inline = concurrency === 1 && slots.messageSource.kind === "pubsub";
     const processor = this.deps.processor as MessageProcessor;
-    const firstAttempt = this.context(1);
+    const firstAttempt = this.delivery.context(1);
     const commitEach = behavior.autoCommit && behavior.commitIntervalMs === 0;
     while (!this.stopping) {
       if (this.inFlightMessages >= concurrency) {
@@ -264,8 +230,8 @@ export class ConsumerRun {
         continue;
       }
       counters.processed++;
-      this.tracker.complete(message);
-      if (commitEach) this.commitInBackground();
+      this.checkpoints.tracker.complete(message);
+      if (commitEach) this.checkpoints.commitInBackground();
     }
   }
 
@@ -314,10 +280,11 @@ export class ConsumerRun {
 
   private dispatch(messages: Message[], failedFirstAttempt?: FailedFirstAttempt): Promise<void> {
     this.inFlightMessages += messages.length;
-    const entries = messages.map((message) => this.tracker.begin(message));
+    const tracker = this.checkpoints.tracker;
+    const entries = messages.map((message) => tracker.begin(message));
     const lane = this.laneOf(messages);
     const previous = lane === undefined ? undefined : this.lanes.get(lane);
-    const handle = () => this.handle(messages, entries, failedFirstAttempt);
+    const handle = () => this.delivery.deliver(messages, entries, failedFirstAttempt);
     const work: Promise<void> = (previous ? previous.then(handle) : handle())
       .catch((error) => this.fail(error))
       .finally(() => {
@@ -338,220 +305,5 @@ export class ConsumerRun {
     if (this.deps.behavior.ordering !== "partition") return undefined;
     if (messages.length > 1) return "*batches";
     return messages[0]?.position?.partition ?? "";
-  }
-
-  private async handle(
-    messages: Message[],
-    entries: TrackedMessage[],
-    failedFirstAttempt: FailedFirstAttempt | undefined,
-  ): Promise<void> {
-    const outcome = await this.attempt(messages, failedFirstAttempt);
-    if (outcome.kind === "succeeded") {
-      this.deps.counters.processed += messages.length;
-      await this.settle(messages, entries);
-    } else if (outcome.kind === "aborted") {
-      this.deps.counters.abandoned += messages.length;
-      await this.release(messages);
-    } else {
-      await this.giveUp(messages, entries, outcome.failure, outcome.cause);
-    }
-  }
-
-  private async attempt(
-    messages: Message[],
-    failedFirstAttempt: FailedFirstAttempt | undefined,
-  ): Promise<Outcome> {
-    const { processor, batchProcessor, behavior, counters, random } = this.deps;
-    const signal = this.workAbort.signal;
-    let firstFailureAt = 0;
-    for (let attempt = 1; ; attempt++) {
-      const context = this.context(attempt);
-      try {
-        if (attempt === 1 && failedFirstAttempt) throw failedFirstAttempt.error;
-        const result = batchProcessor
-          ? batchProcessor(messages, context)
-          : (processor as MessageProcessor)(messages[0] as Message, context);
-        if (isPromiseLike(result)) await result;
-        return succeeded;
-      } catch (error) {
-        if (signal.aborted) return { kind: "aborted" };
-        const now = Date.now();
-        firstFailureAt ||= now;
-        counters.failures++;
-        this.deps.recordError(error);
-        if (attempt >= this.maxAttempts || !isRetryable(error)) {
-          const failure = {
-            error: describeError(error),
-            attempts: attempt,
-            firstFailureAt,
-            lastFailureAt: now,
-          };
-          return { kind: "exhausted", failure, cause: error };
-        }
-        counters.retries++;
-        this.retryCount++;
-        if (!(await sleep(backoffDelay(behavior.retry, attempt, random), signal))) return { kind: "aborted" };
-      }
-    }
-  }
-
-  private context(attempt: number): ProcessContext {
-    return {
-      attempt,
-      maxAttempts: this.maxAttempts,
-      signal: this.workAbort.signal,
-      consumerName: this.deps.name,
-      consumerGroup: this.deps.behavior.consumerGroup,
-    };
-  }
-
-  /** Acknowledges (queues) and marks finished, so the checkpoint can move past these messages. */
-  private async settle(messages: Message[], entries: TrackedMessage[]): Promise<void> {
-    const source = this.deps.slots.messageSource;
-    if (source.kind === "queue") {
-      for (const message of messages) {
-        await source.driver.acknowledge(message).catch((error) => {
-          // Processing succeeded; the backend may deliver the message again (at-least-once).
-          this.deps.counters.acknowledgeErrors++;
-          this.deps.recordError(error);
-        });
-      }
-    }
-    for (const entry of entries) this.tracker.finish(entry);
-    if (this.deps.behavior.autoCommit && this.deps.behavior.commitIntervalMs === 0) this.commitInBackground();
-  }
-
-  /** Gives unfinished messages back to a queue so they are delivered again without waiting for a timeout. */
-  private async release(messages: Message[]): Promise<void> {
-    const source = this.deps.slots.messageSource;
-    if (source.kind !== "queue") return;
-    for (const message of messages) {
-      await source.driver.reject(message, true).catch((error) => this.deps.recordError(error));
-    }
-  }
-
-  private async giveUp(
-    messages: Message[],
-    entries: TrackedMessage[],
-    failure: FailureRecord,
-    cause: unknown,
-  ) {
-    const { onExhausted, logger, counters, behavior } = this.deps;
-    const topic = behavior.topic;
-    if (onExhausted === ExhaustedAction.Stop) {
-      await this.release(messages);
-      const ids = messages.map((m) => m.id).join(", ");
-      this.fail(
-        new PrismError(
-          PrismErrorCode.DeliveryFailed,
-          `message ${ids} on "${topic}" failed ${failure.attempts} attempt(s): ${failure.error}; ` +
-            "the consumer stopped (on_exhausted: stop); bind a dead-letter queue or choose on_exhausted: drop",
-          { cause },
-        ),
-      );
-      return;
-    }
-    if (onExhausted === ExhaustedAction.DeadLetter) {
-      for (const message of messages) await this.deadLetter(message, failure);
-      counters.deadLettered += messages.length;
-    } else {
-      counters.dropped += messages.length;
-      logger.warn("dropped a message that failed every attempt (on_exhausted: drop)", {
-        topic,
-        ids: messages.map((m) => m.id),
-        attempts: failure.attempts,
-        error: failure.error,
-      });
-    }
-    await this.settle(messages, entries);
-  }
-
-  /** Enqueues on the DLQ, retrying with the same backoff; if the DLQ keeps failing the consumer fails. */
-  private async deadLetter(message: Message, failure: FailureRecord): Promise<void> {
-    const { slots, behavior, name, random } = this.deps;
-    const dlq = slots.deadLetterQueue;
-    if (!dlq)
-      throw new PrismError(PrismErrorCode.Lifecycle, "on_exhausted is dead-letter but no DLQ is bound");
-    const metadata = deadLetterMetadata(message, failure, { name, group: behavior.consumerGroup });
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await dlq.enqueue(behavior.deadLetterTopic, message.payload, metadata);
-        return;
-      } catch (error) {
-        this.deps.recordError(error);
-        const delay = backoffDelay(behavior.retry, attempt, random);
-        if (attempt >= this.maxAttempts || !(await sleep(delay, this.workAbort.signal))) {
-          throw new PrismError(
-            PrismErrorCode.DeliveryFailed,
-            `message ${message.id} on "${behavior.topic}" could not be dead-lettered to ` +
-              `"${behavior.deadLetterTopic}": ${describeError(error)}`,
-            { cause: error },
-          );
-        }
-      }
-    }
-  }
-
-  private commitInBackground(): void {
-    if (this.commitQueued) return;
-    this.commitQueued = true;
-    const next = this.commitChain.then(() => {
-      this.commitQueued = false;
-      return this.writeState();
-    });
-    this.commitChain = next.catch((error) => {
-      this.deps.recordError(error);
-      this.deps.logger.warn("checkpoint commit failed; it is retried at the next commit", {
-        key: this.key,
-        error: describeError(error),
-      });
-    });
-  }
-
-  private async writeState(): Promise<ConsumerState> {
-    const tracker = this.tracker;
-    const version = tracker.version;
-    const retryCount = this.retryCount;
-    if (version === this.committed.version && retryCount === this.committed.retryCount) {
-      return this.lastState ?? this.snapshot(tracker.offsets);
-    }
-    const state = this.snapshot(await this.offsetsToStore());
-    await this.deps.slots.stateStore.set(this.key, encodeState(state));
-    this.committed = { version, retryCount };
-    this.lastState = state;
-    this.lastCommitAt = Date.now();
-    this.deps.counters.commits++;
-    return state;
-  }
-
-  private snapshot(offsets: Record<string, Offset>): ConsumerState {
-    return {
-      offset: this.tracker.lastOffset,
-      offsets: { ...offsets },
-      last_message_id: this.tracker.lastMessageId,
-      last_updated: new Date().toISOString(),
-      retry_count: this.retryCount,
-    };
-  }
-
-  /**
-   * The offsets to write. A partitioned source's members share the state key, so only the partitions
-   * this process owns are taken from the tracker; the rest are kept as stored (other members' work).
-   */
-  private async offsetsToStore(): Promise<Record<string, Offset>> {
-    const { slots, behavior } = this.deps;
-    const source = slots.messageSource.driver;
-    if (!isPartitionedSource(source)) return { ...this.tracker.offsets };
-    const offsets = { ...(await this.readState())?.offsets };
-    for (const partition of source.ownedPartitions(behavior.topic, behavior.consumerGroup)) {
-      const offset = this.tracker.offsets[partition];
-      if (offset !== undefined) offsets[partition] = offset;
-    }
-    return offsets;
-  }
-
-  private async readState(): Promise<ConsumerState | undefined> {
-    const bytes = await this.deps.slots.stateStore.get(this.key);
-    return bytes === undefined ? undefined : decodeState(bytes, this.key);
   }
 }
