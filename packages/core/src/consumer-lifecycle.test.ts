@@ -272,3 +272,36 @@ describe("graceful stop and the source", () => {
     expect(events).toEqual(["processed", "ack", "source closed"]);
   });
 });
+
+describe("queue acknowledgements", () => {
+  it("are pipelined: the next message is processed while an ack travels; the checkpoint waits for the ack", async () => {
+    const store = new MemStore();
+    const ackGate = deferred();
+    const acked: string[] = [];
+    const queue = {
+      enqueue: store.enqueue.bind(store),
+      receive: store.receive.bind(store),
+      reject: store.reject.bind(store),
+      acknowledge: async (m: Message) => {
+        await ackGate.promise;
+        acked.push(text(m.payload));
+        await store.acknowledge(m);
+      },
+    };
+    const processed: string[] = [];
+    const consumer = new Consumer(consumerOptions({ autoCommit: false }))
+      .bindSlots(queue, store)
+      .setProcessor((m) => {
+        processed.push(text(m.payload));
+      });
+    await publishNumbered((p, m) => store.enqueue(topic, p, m), 3);
+    await consumer.start();
+    await waitFor(() => processed.length === 3, "all three processed while the first ack is still pending");
+    expect(acked).toEqual([]);
+    expect((await consumer.commit()).offsets).toEqual({});
+    ackGate.resolve();
+    await waitFor(() => acked.length === 3, "the acks");
+    expect((await consumer.commit()).offsets).toEqual({ "0": 3 });
+    await consumer.stop();
+  });
+});

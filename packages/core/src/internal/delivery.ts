@@ -21,6 +21,9 @@ type Outcome =
 
 const succeeded: Outcome = { kind: "succeeded" };
 
+/** Acknowledgements in flight before the consumer waits for one to be answered. */
+const maxPendingAcks = 1024;
+
 /**
  * What happens to one message (or batch) once taken from the source: attempts with backoff, then
  * settlement — acknowledged and checkpointed on success or after dead-lettering, given back when
@@ -28,6 +31,7 @@ const succeeded: Outcome = { kind: "succeeded" };
  */
 export class Delivery {
   readonly maxAttempts: number;
+  private readonly pendingAcks = new Set<Promise<void>>();
 
   constructor(
     private readonly deps: RunDeps,
@@ -104,20 +108,40 @@ export class Delivery {
     }
   }
 
-  /** Acknowledges (queues) and marks finished, so the checkpoint can move past these messages. */
+  /**
+   * Marks messages finished so the checkpoint can move past them. A queue's acknowledgements are
+   * pipelined: the next message is taken while they travel, the checkpoint moves once they are
+   * confirmed, and `acknowledged()` lets stop wait for them. At most `maxPendingAcks` travel at once.
+   */
   private async settle(messages: Message[], entries: TrackedMessage[]): Promise<void> {
-    const { slots, behavior, counters } = this.deps;
-    const source = slots.messageSource;
-    if (source.kind === "queue") {
-      for (const message of messages) {
-        await source.driver.acknowledge(message).catch((error) => {
-          // Processing succeeded; the backend may deliver the message again (at-least-once).
-          counters.acknowledgeErrors++;
-          this.deps.recordError(error);
-        });
-      }
+    const source = this.deps.slots.messageSource;
+    if (source.kind !== "queue") {
+      this.finish(entries);
+      return;
     }
+    const acks = messages.map((message) =>
+      source.driver.acknowledge(message).catch((error) => {
+        // Processing succeeded; the backend may deliver the message again (at-least-once).
+        this.deps.counters.acknowledgeErrors++;
+        this.deps.recordError(error);
+      }),
+    );
+    const settled: Promise<void> = Promise.all(acks).then(() => {
+      this.pendingAcks.delete(settled);
+      this.finish(entries);
+    });
+    this.pendingAcks.add(settled);
+    if (this.pendingAcks.size >= maxPendingAcks) await Promise.race(this.pendingAcks);
+  }
+
+  /** Resolves once every acknowledgement sent so far has been answered. */
+  async acknowledged(): Promise<void> {
+    while (this.pendingAcks.size > 0) await Promise.all([...this.pendingAcks]);
+  }
+
+  private finish(entries: TrackedMessage[]): void {
     for (const entry of entries) this.checkpoints.tracker.finish(entry);
+    const { behavior } = this.deps;
     if (behavior.autoCommit && behavior.commitIntervalMs === 0) this.checkpoints.commitInBackground();
   }
 

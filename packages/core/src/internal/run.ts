@@ -141,13 +141,17 @@ export class ConsumerRun {
     // The source stays open while in-flight work finishes and is committed: a queue keeps that work
     // leased (e.g. refreshes its visibility) only while its receive runs, and a partitioned source
     // owns its partitions (so may commit them) only until it leaves the group.
-    await settlesWithin(Promise.allSettled([...this.inFlightWork]), timeoutMs);
+    const inFlightAndAcks = async () => {
+      await Promise.allSettled([...this.inFlightWork]);
+      await this.delivery.acknowledged();
+    };
+    await settlesWithin(inFlightAndAcks(), timeoutMs);
     await finalCommit();
     this.pullAbort.abort();
     // The loop may dispatch one last message it had already pulled, so wait for it before the work.
     const drained = async () => {
       await this.loop;
-      await Promise.allSettled([...this.inFlightWork]);
+      await inFlightAndAcks();
     };
     if (!(await settlesWithin(drained(), Math.max(0, deadline - Date.now())))) {
       logger.warn("shutdown timeout reached: aborting in-flight work", { inFlight: this.inFlightMessages });
