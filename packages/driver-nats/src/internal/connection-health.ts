@@ -8,6 +8,7 @@ import { type DriverHealth, describeError } from "@prism/consumer-core";
 export class ConnectionHealth {
   private connected = true;
   private reconnects = 0;
+  private changes = 0;
   private lastError: string | undefined;
   private readonly statuses: AsyncIterable<Status>;
 
@@ -25,6 +26,11 @@ export class ConnectionHealth {
     };
   }
 
+  /** Increases whenever the connection drops or comes back: messages in flight then may have been lost. */
+  get epoch(): number {
+    return this.changes;
+  }
+
   /** Records a problem the driver ran into (without credentials: nats.js messages carry none). */
   record(error: unknown): void {
     this.lastError = describeError(error);
@@ -40,10 +46,12 @@ export class ConnectionHealth {
     for await (const status of this.statuses) {
       switch (status.type) {
         case "disconnect":
+          this.changes++;
           this.connected = false;
           this.lastError = `disconnected from ${status.server}`;
           break;
         case "reconnect":
+          this.changes++;
           this.connected = true;
           this.reconnects++;
           break;

@@ -1,21 +1,34 @@
 import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
 import { type Message, PrismError, PrismErrorCode } from "@prism/consumer-core";
 import { mapNatsError } from "../errors.js";
+import { Verdict } from "./delivery-order.js";
 import { toMetadata } from "./headers.js";
+
+/** Why the durable is opened: to start (or after a consume ended), after one failed, or to reposition it. */
+export type OpenReason =
+  | { readonly kind: "start" }
+  | { readonly kind: "failed"; readonly error: unknown }
+  | { readonly kind: "reposition" };
 
 export interface ReaderOptions {
   /** Ends the iteration; messages pulled but not yet handed over are given back (nak). */
   readonly signal: AbortSignal;
   /**
-   * The durable to consume from; `again` is true after the previous consume failed (the stream or the
-   * durable may have to be found or created again).
+   * The durable to consume from. After a failure the stream or the durable may have to be found or
+   * created again; `reposition` follows an `inspect` verdict.
    */
-  readonly open: (again: boolean) => Promise<Consumer>;
+  readonly open: (reason: OpenReason) => Promise<Consumer>;
   /** Messages pulled ahead. */
   readonly batch: number;
   readonly isConnectionClosed: () => boolean;
   /** For errors, e.g. `subscription to "orders" (group "g")`. */
   readonly description: string;
+  /**
+   * Decides, before hand-over, whether a message is handed over, dropped (it acknowledges those itself),
+   * or makes the reader stop this consume and open the durable again with `reposition`. Without it every
+   * message is handed over.
+   */
+  readonly inspect?: (jsMsg: JsMsg) => Verdict;
   /**
    * Called as each message is handed to the caller (pub/sub acknowledges here; a queue keeps it);
    * returns the message to hand over.
@@ -37,13 +50,15 @@ const retryMaxMs = 5000;
 export async function* readDurable(options: ReaderOptions): AsyncGenerator<Message, void, undefined> {
   const { signal } = options;
   let failures = 0;
+  let reason: OpenReason = { kind: "start" };
   while (!signal.aborted) {
     let messages: ConsumerMessages;
     try {
-      const consumer = await options.open(failures > 0);
+      const consumer = await options.open(reason);
       messages = await consumer.consume({ max_messages: options.batch, abort_on_missing_resource: true });
     } catch (error) {
       failures++;
+      reason = { kind: "failed", error };
       if (!(await retryLater(error, failures, options))) return;
       continue;
     }
@@ -51,6 +66,7 @@ export async function* readDurable(options: ReaderOptions): AsyncGenerator<Messa
     signal.addEventListener("abort", stop, { once: true });
     if (signal.aborted) stop();
     const pulled = messages[Symbol.asyncIterator]();
+    reason = { kind: "start" };
     try {
       for (;;) {
         const next = await pulled.next();
@@ -61,10 +77,19 @@ export async function* readDurable(options: ReaderOptions): AsyncGenerator<Messa
           continue;
         }
         failures = 0;
+        const verdict = options.inspect?.(next.value) ?? Verdict.Deliver;
+        if (verdict === Verdict.Skip) continue;
+        if (verdict === Verdict.Reposition) {
+          // Nothing of this consume is handed over any more (the rest is given back below).
+          next.value.nak();
+          reason = { kind: "reposition" };
+          break;
+        }
         yield options.handOver(next.value, toMessage(next.value));
       }
     } catch (error) {
       failures++;
+      reason = { kind: "failed", error };
       if (!(await retryLater(error, failures, options))) return;
       continue;
     } finally {
@@ -72,6 +97,7 @@ export async function* readDurable(options: ReaderOptions): AsyncGenerator<Messa
       await giveBack(messages, pulled);
     }
     if (signal.aborted) return;
+    if (reason.kind === "reposition") continue;
     if (options.isConnectionClosed()) {
       throw new PrismError(
         PrismErrorCode.BackendUnavailable,
@@ -135,7 +161,7 @@ async function retryLater(error: unknown, failures: number, options: ReaderOptio
 }
 
 /** The durable or its stream was deleted (pull status 409 "Consumer Deleted", or "… not found"). */
-function isMissingResource(error: unknown): boolean {
+export function isMissingResource(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   return (
     error.name === "ConsumerNotFoundError" ||

@@ -14,9 +14,10 @@ import {
 import { mapNatsError } from "../errors.js";
 import type { ConnectionHealth } from "./connection-health.js";
 import { DeliveryCounts } from "./delivery-counts.js";
+import { DeliveryOrder, Verdict } from "./delivery-order.js";
 import { type DurableRef, type DurableSettings, Durables } from "./durables.js";
 import { toHeaders } from "./headers.js";
-import { readDurable } from "./jetstream-reader.js";
+import { isMissingResource, readDurable } from "./jetstream-reader.js";
 import { durableNameFor } from "./names.js";
 import { StreamResolver, type StreamSettings } from "./stream-resolver.js";
 import { finishing, type Subscriptions } from "./subscriptions.js";
@@ -35,7 +36,8 @@ type Kind = "subscription" | "queue";
 /**
  * Pub/sub and queue over JetStream. Each subject's messages live in a stream; each group reads through
  * its own durable pull consumer. Pub/sub acknowledges a message as it is handed over (the consumer's
- * checkpoint and `resumeAfter` make that at-least-once); the queue leaves settlement to its caller.
+ * checkpoint and `resumeAfter` make that at-least-once) and, read by one subscription, hands over in
+ * stream order without gaps (`DeliveryOrder`); the queue leaves settlement to its caller.
  */
 export class JetStreamSource {
   private readonly streams: StreamResolver;
@@ -44,6 +46,11 @@ export class JetStreamSource {
   private readonly resumes = new Map<string, CheckpointLookup>();
   /** Per kind, topic and group: the durable as the first subscriber made it ready (created, positioned). */
   private readonly ready = new Map<string, Promise<DurableRef>>();
+  /**
+   * Per topic and group: the last stream sequence this process's pub/sub subscriptions handed over (or the
+   * checkpoint the durable was moved after), while they kept stream order; where the next one starts.
+   */
+  private readonly positions = new Map<string, number>();
   /** Queue messages handed over and not yet settled. */
   private readonly unsettled = new WeakMap<Message, JsMsg>();
   private readonly deliveries = new DeliveryCounts();
@@ -135,6 +142,7 @@ export class JetStreamSource {
     this.resumes.set(keyOf("resume", topic, group), lookup);
     this.ready.delete(keyOf("subscription", topic, group));
     this.ready.delete(keyOf("queue", topic, group));
+    this.positions.delete(keyOf("subscription", topic, group));
   }
 
   private prepare(kind: Kind, topic: string, group: string): Promise<DurableRef> {
@@ -166,11 +174,10 @@ export class JetStreamSource {
       const durable = { stream, name: durableNameFor(group, topic), subject: topic };
       const lookup = this.resumes.get(keyOf("resume", topic, group));
       const checkpoint = lookup ? await lookup("0") : undefined;
-      await this.durables.ensure(
-        durable,
-        checkpoint === undefined ? undefined : toSequence(checkpoint, topic),
-        reposition && kind === "subscription",
-      );
+      const startAfter = checkpoint === undefined ? undefined : toSequence(checkpoint, topic);
+      const move = reposition && kind === "subscription";
+      await this.durables.ensure(durable, startAfter, move);
+      if (move && startAfter !== undefined) this.positions.set(keyOf(kind, topic, group), startAfter);
       return durable;
     } catch (error) {
       throw mapNatsError(error, action);
@@ -187,17 +194,28 @@ export class JetStreamSource {
     const topic = durable.subject;
     const subscription = this.subscriptions.add(topic, group, signal);
     const description = `${kind} "${topic}" (group "${group}")`;
+    const order = kind === "subscription" ? this.deliveryOrder(topic, group, description) : undefined;
     let current = durable;
     const messages = readDurable({
       signal: subscription.signal,
-      open: async (again) => {
-        if (again) {
+      open: async (reason) => {
+        if (reason.kind === "failed") {
+          if (isMissingResource(reason.error)) order?.lostDurable();
           // The consume failed: the stream or the durable may be gone, so find or create them again.
           this.streams.forget(topic);
           current = await this.ensureDurable(kind, topic, group, false);
         }
+        // In order: the durable stands right after the last message handed over, nothing outstanding.
+        if (order?.ordered) order.opened(await this.durables.position(current, order.lastHandedOver));
         return this.js.consumers.get(current.stream, current.name);
       },
+      ...(order && {
+        inspect: (jsMsg: JsMsg) => {
+          const verdict = order.inspect(jsMsg.info);
+          if (verdict === Verdict.Skip) jsMsg.ack();
+          return verdict;
+        },
+      }),
       batch: this.settings.fetchBatch,
       isConnectionClosed: () => this.connection.isClosed(),
       description,
@@ -208,6 +226,27 @@ export class JetStreamSource {
       },
     });
     return finishing(messages, subscription);
+  }
+
+  /** Stream order for one pub/sub subscription, starting where the process's last one stopped. */
+  private deliveryOrder(topic: string, group: string, description: string): DeliveryOrder {
+    const key = keyOf("subscription", topic, group);
+    return new DeliveryOrder({
+      alone: () => this.subscriptions.count(topic, group) <= 1,
+      connectionEpoch: () => this.health.epoch,
+      lastHandedOver: this.positions.get(key),
+      onPosition: (sequence) => {
+        if (sequence === undefined) this.positions.delete(key);
+        else this.positions.set(key, sequence);
+      },
+      onShared: (reason, unexpected) => {
+        if (!unexpected) return;
+        this.settings.logger.warn(
+          `${description}: no longer keeps stream order across lost connections: ${reason}; ` +
+            "read a pub/sub group from one process (or use the queue)",
+        );
+      },
+    });
   }
 
   private settle(message: Message, action: string): JsMsg {

@@ -40,6 +40,11 @@ export class Subscriptions {
     };
   }
 
+  /** How many iterations of the group on `topic` are open. */
+  count(topic: string, group: string): number {
+    return this.open.get(keyOf(topic, group))?.size ?? 0;
+  }
+
   /** Ends the group's iterations on `topic`. */
   end(topic: string, group: string): void {
     for (const controller of this.open.get(keyOf(topic, group))?.keys() ?? []) controller.abort();
