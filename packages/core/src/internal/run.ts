@@ -251,15 +251,31 @@ export class ConsumerRun {
       pending = undefined;
       if (first.done) return;
       const batch = [first.value];
-      // One timer per batch; each pull races it, and a pull that loses is kept for the next batch.
+      const firstAt = performance.now();
+      // A pull the source answers at once is taken after one microtask. Only a pull that has to wait
+      // races the batch's timer (made then, for what is left of batchMaxWait); one that loses is kept
+      // for the next batch.
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const deadline = new Promise<"deadline">((resolve) => {
-        timer = setTimeout(() => resolve("deadline"), batchMaxWaitMs);
-      });
+      let deadline: Promise<"deadline"> | undefined;
+      const rest = () =>
+        new Promise<"deadline">((resolve) => {
+          timer = setTimeout(
+            () => resolve("deadline"),
+            Math.max(0, batchMaxWaitMs - (performance.now() - firstAt)),
+          );
+        });
       let ended = false;
       while (batch.length < batchSize && !this.stopping) {
         pending = iterator.next();
-        const result = await Promise.race([pending, deadline]);
+        let ready: IteratorResult<Message> | undefined;
+        pending.then(
+          (result) => {
+            ready = result;
+          },
+          () => {},
+        );
+        await undefined;
+        const result = ready ?? (await Promise.race([pending, (deadline ??= rest())]));
         if (result === "deadline") break;
         pending = undefined;
         if (result.done) {

@@ -1,0 +1,22 @@
+import { Consumer, silentLogger } from "@prism/consumer-core";
+
+/**
+ * Starts a Prism `Consumer` whose (no-op) processor hands each payload to `sink`. `behavior` overrides the
+ * defaults (concurrency 1, batching off, commit every 5 s). Resolves once it consumes.
+ */
+export async function startConsumer({ source, stateStore, topic, group, sink, behavior = {}, bindOptions }) {
+  const consumer = new Consumer({
+    name: "bench",
+    behavior: { consumerGroup: group, topic, ...behavior },
+    logger: silentLogger,
+  }).bindSlots(source, stateStore, undefined, bindOptions);
+  if ((behavior.batchSize ?? 0) > 0) {
+    consumer.setBatchProcessor((messages) => {
+      for (const message of messages) sink(message.payload);
+    });
+  } else {
+    consumer.setProcessor((message) => sink(message.payload));
+  }
+  await consumer.start();
+  return consumer;
+}
