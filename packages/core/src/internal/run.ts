@@ -275,7 +275,8 @@ export class ConsumerRun {
           () => {},
         );
         await undefined;
-        const result = ready ?? (await Promise.race([pending, (deadline ??= rest())]));
+        if (ready === undefined) deadline ??= rest();
+        const result = ready ?? (await Promise.race([pending, deadline as Promise<"deadline">]));
         if (result === "deadline") break;
         pending = undefined;
         if (result.done) {
