@@ -12,6 +12,7 @@ export {
   isResumableSource,
   missingMethods,
 } from "./capabilities.js";
+export { coalescer } from "./coalescer.js";
 export type {
   BehaviorConfig,
   ConsumerConfig,

@@ -1,6 +1,5 @@
-import type { Message, Metadata } from "@prism/consumer-core";
+import { coalescer, type Message, type Metadata } from "@prism/consumer-core";
 import type { Pool } from "pg";
-import { AcknowledgementBatcher } from "./acknowledgement-batcher.js";
 
 /** Messages claimed per query: fewer round trips, while a slow receiver holds few invisible messages. */
 const claimBatch = 32;
@@ -20,7 +19,7 @@ interface QueueRow {
  * the visibility timeout, counting the delivery in `attempts`; acknowledging deletes the row.
  */
 export class WorkQueue {
-  private readonly acknowledgements: AcknowledgementBatcher;
+  private readonly deleteCoalesced: (id: string) => Promise<void>;
 
   constructor(
     private readonly pool: Pool,
@@ -28,7 +27,9 @@ export class WorkQueue {
     private readonly channel: string,
     private readonly visibilityTimeoutMs: number,
   ) {
-    this.acknowledgements = new AcknowledgementBatcher(pool, table);
+    this.deleteCoalesced = coalescer((ids) =>
+      pool.query(`DELETE FROM ${table} WHERE id = ANY($1::bigint[])`, [ids]),
+    );
   }
 
   /** Inserts a message and notifies the receivers of `queue` (delivered when the insert commits). */
@@ -75,7 +76,7 @@ export class WorkQueue {
 
   /** Deletes the row; acknowledgements made while another DELETE is in flight share the next one. */
   acknowledge(message: Message): Promise<void> {
-    return this.acknowledgements.acknowledge(message.id);
+    return this.deleteCoalesced(message.id);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import {
+  coalescer,
   describeError,
   type Logger,
   type Message,
@@ -12,7 +13,6 @@ import {
 } from "@prism/consumer-core";
 import type { Redis } from "ioredis";
 import { mapRedisError } from "../errors.js";
-import { AcknowledgementBatcher } from "./acknowledgement-batcher.js";
 import { connectClient, connectionDefaults, reportConnectionTrouble } from "./connection.js";
 import { Field } from "./stream-entries.js";
 import { createGroup, type ReceiverSettings, StreamReceiver } from "./stream-receiver.js";
@@ -38,15 +38,14 @@ export class StreamQueue implements QueueInterface {
   private opening = 0;
   /** Which receiver handed out a message, so settling it knows the stream, group and consumer. */
   private readonly owners = new WeakMap<Message, StreamReceiver>();
-  private readonly acknowledgements: AcknowledgementBatcher;
+  /** One coalescing XACK sender per stream and group. */
+  private readonly acknowledgements = new Map<string, (id: string) => Promise<void>>();
 
   constructor(
     private readonly client: Redis,
     private readonly settings: StreamQueueSettings,
     private readonly logger: Logger,
-  ) {
-    this.acknowledgements = new AcknowledgementBatcher(client);
-  }
+  ) {}
 
   async enqueue(queue: string, payload: Uint8Array, metadata: Metadata = {}): Promise<string> {
     const stream = this.settings.keyPrefix + queue;
@@ -131,6 +130,16 @@ export class StreamQueue implements QueueInterface {
     });
   }
 
+  private acknowledgerOf(stream: string, group: string): (id: string) => Promise<void> {
+    const key = `${stream}\u0000${group}`;
+    let acknowledger = this.acknowledgements.get(key);
+    if (!acknowledger) {
+      acknowledger = coalescer((ids) => this.client.call("XACK", stream, group, ...ids));
+      this.acknowledgements.set(key, acknowledger);
+    }
+    return acknowledger;
+  }
+
   /**
    * XACK: the message leaves the group's pending list for good. Acknowledgements made while another XACK
    * of the group is in flight go out together in the next one.
@@ -139,7 +148,7 @@ export class StreamQueue implements QueueInterface {
     const receiver = this.ownerOf(message);
     const { stream, group } = receiver.target;
     try {
-      await this.acknowledgements.acknowledge(stream, group, message.id);
+      await this.acknowledgerOf(stream, group)(message.id);
     } catch (error) {
       throw mapRedisError(error, `XACK "${stream}" ${message.id}`);
     }
