@@ -75,4 +75,48 @@ describe("pollingIterable", () => {
     expect(await next).toEqual({ done: true, value: undefined });
     expect(fetchSignal?.aborted).toBe(true);
   });
+
+  it("with readAhead, fetches the next batch while the current one is taken, one batch ahead", async () => {
+    const batches = [[1, 2], [3, 4], [5]];
+    const seenAtFetch: number[] = [];
+    const seen: number[] = [];
+    const abort = new AbortController();
+    for await (const n of pollingIterable({
+      signal: abort.signal,
+      readAhead: true,
+      fetch: async () => {
+        seenAtFetch.push(seen.length);
+        return batches.shift() ?? [];
+      },
+    })) {
+      seen.push(n);
+      if (n === 5) abort.abort();
+    }
+    expect(seen).toEqual([1, 2, 3, 4, 5]);
+    // Each fetch starts when the batch before it arrives, before any of its items is taken.
+    expect(seenAtFetch).toEqual([0, 0, 2, 4]);
+  });
+
+  it("with readAhead, a failed fetch made ahead is retried like any other, losing nothing", async () => {
+    let calls = 0;
+    const retries: number[] = [];
+    const seen: number[] = [];
+    const abort = new AbortController();
+    for await (const n of pollingIterable({
+      signal: abort.signal,
+      readAhead: true,
+      retryInitialMs: 1,
+      fetch: async () => {
+        calls++;
+        if (calls === 2) throw new PrismError(PrismErrorCode.BackendUnavailable, "connection lost");
+        return calls === 1 ? [1, 2] : [calls];
+      },
+      onRetry: (_, failures) => retries.push(failures),
+    })) {
+      seen.push(n);
+      if (n === 3) abort.abort();
+    }
+    expect(seen).toEqual([1, 2, 3]);
+    expect(retries).toEqual([1]);
+  });
 });

@@ -113,20 +113,21 @@ export class Delivery {
    * pipelined: the next message is taken while they travel, the checkpoint moves once they are
    * confirmed, and `acknowledged()` lets stop wait for them. At most `maxPendingAcks` travel at once.
    */
-  private async settle(messages: Message[], entries: TrackedMessage[]): Promise<void> {
+  async settle(messages: Message[], entries: TrackedMessage[]): Promise<void> {
     const source = this.deps.slots.messageSource;
     if (source.kind !== "queue") {
       this.finish(entries);
       return;
     }
-    const acks = messages.map((message) =>
+    const acknowledge = (message: Message) =>
       source.driver.acknowledge(message).catch((error) => {
         // Processing succeeded; the backend may deliver the message again (at-least-once).
         this.deps.counters.acknowledgeErrors++;
         this.deps.recordError(error);
-      }),
-    );
-    const settled: Promise<void> = Promise.all(acks).then(() => {
+      });
+    const acks =
+      messages.length === 1 ? acknowledge(messages[0] as Message) : Promise.all(messages.map(acknowledge));
+    const settled: Promise<void> = acks.then(() => {
       this.pendingAcks.delete(settled);
       this.finish(entries);
     });

@@ -200,9 +200,11 @@ export class ConsumerRun {
   private async pullMessages(iterator: AsyncIterator<Message>): Promise<void> {
     const { behavior, counters, slots } = this.deps;
     const concurrency = behavior.concurrency;
-    // One pub/sub message at a time needs no acknowledgement and no bookkeeping beyond the checkpoint:
-    // its first attempt runs inline, and only a failure takes the general (retrying) path.
-    const inline = concurrency === 1 && slots.messageSource.kind === "pubsub";
+    // One message at a time: its first attempt runs inline, and only a failure takes the general
+    // (retrying) path. A pub/sub message then needs no bookkeeping beyond the checkpoint; a queue's is
+    // acknowledged in the background (pipelined) and finishes when the backend confirms.
+    const inline = concurrency === 1;
+    const queue = slots.messageSource.kind === "queue";
     const processor = this.deps.processor as MessageProcessor;
     const firstAttempt = this.delivery.context(1);
     const commitEach = behavior.autoCommit && behavior.commitIntervalMs === 0;
@@ -234,6 +236,10 @@ export class ConsumerRun {
         continue;
       }
       counters.processed++;
+      if (queue) {
+        await this.delivery.settle([message], [this.checkpoints.tracker.begin(message)]);
+        continue;
+      }
       this.checkpoints.tracker.complete(message);
       if (commitEach) this.checkpoints.commitInBackground();
     }

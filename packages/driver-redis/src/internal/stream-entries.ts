@@ -1,13 +1,22 @@
 import type { Message, Metadata } from "@prism/consumer-core";
 
-/** One stream entry as Redis returns it; `fields` is null for an entry deleted (trimmed) while pending. */
+/**
+ * One stream entry as Redis returns it: `fields` alternates names and values; it is null for an entry
+ * deleted (trimmed) while pending.
+ */
 export interface StreamEntry {
   readonly id: string;
-  readonly fields: ReadonlyMap<string, Buffer> | null;
+  readonly fields: readonly Buffer[] | null;
 }
 
 /** The fields the driver writes with XADD. */
 export const Field = { Payload: "payload", Metadata: "metadata", Timestamp: "ts" } as const;
+
+// Field names as bytes: a reply's names are compared without decoding them (it runs per message).
+const payloadName = Buffer.from(Field.Payload);
+const metadataName = Buffer.from(Field.Metadata);
+const timestampName = Buffer.from(Field.Timestamp);
+const emptyObjectJson = Buffer.from("{}");
 
 /** The entries of an XREADGROUP reply for one stream (`null` when BLOCK timed out). */
 export function entriesOfRead(reply: unknown): StreamEntry[] {
@@ -43,14 +52,24 @@ export function deliveryCounts(reply: unknown): Map<string, number> {
  * for entries written by other producers, every field but `payload` becomes metadata.
  */
 export function toMessage(entry: StreamEntry, topic: string, deliveryAttempt: number): Message {
-  const fields = entry.fields ?? new Map<string, Buffer>();
-  const payload = fields.get(Field.Payload);
-  const timestamp = Number(fields.get(Field.Timestamp)?.toString("latin1"));
+  const fields = entry.fields ?? [];
+  let payload: Buffer | undefined;
+  let metadataJson: Buffer | undefined;
+  let timestampText: Buffer | undefined;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const name = fields[i] as Buffer;
+    const value = fields[i + 1] as Buffer;
+    if (sameBytes(name, payloadName)) payload = value;
+    else if (sameBytes(name, metadataName)) metadataJson = value;
+    else if (sameBytes(name, timestampName)) timestampText = value;
+  }
+  const timestamp = timestampText === undefined ? Number.NaN : Number(timestampText.toString("latin1"));
   return {
     id: entry.id,
     topic,
+    // A copy: the reply's buffers are views of the socket's read buffer, which they would keep alive.
     payload: payload ? new Uint8Array(payload) : new Uint8Array(),
-    metadata: metadataOf(fields),
+    metadata: metadataJson === undefined ? foreignMetadata(fields) : ownMetadata(metadataJson, fields),
     timestamp: Number.isFinite(timestamp) ? timestamp : Number(entry.id.split("-")[0]),
     position: { partition: "0", offset: entry.id },
     deliveryAttempt,
@@ -67,17 +86,31 @@ export function compareIds(a: string, b: string): number {
   return bySeq === 0n ? 0 : bySeq < 0n ? -1 : 1;
 }
 
-function metadataOf(fields: ReadonlyMap<string, Buffer>): Metadata {
-  const json = fields.get(Field.Metadata);
-  const parsed = json === undefined ? undefined : parseJson(json.toString("utf8"));
-  if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) {
-    return Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, String(value)]));
-  }
+/** The `metadata` field as written by this driver (JSON of a string map). */
+function ownMetadata(json: Buffer, fields: readonly Buffer[]): Metadata {
+  if (sameBytes(json, emptyObjectJson)) return {};
+  const parsed = parseJson(json.toString("utf8"));
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return foreignMetadata(fields);
   const metadata: Record<string, string> = {};
-  for (const [name, value] of fields) {
-    if (name !== Field.Payload) metadata[name] = value.toString("utf8");
+  for (const key in parsed) metadata[key] = String((parsed as Record<string, unknown>)[key]);
+  return metadata;
+}
+
+/** An entry another producer wrote: every field but `payload` becomes metadata. */
+function foreignMetadata(fields: readonly Buffer[]): Metadata {
+  const metadata: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const name = fields[i] as Buffer;
+    if (!sameBytes(name, payloadName))
+      metadata[name.toString("utf8")] = (fields[i + 1] as Buffer).toString("utf8");
   }
   return metadata;
+}
+
+function sameBytes(a: Buffer, b: Buffer): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function parseJson(json: string): unknown {
@@ -91,13 +124,11 @@ function parseJson(json: string): unknown {
 function entryList(raw: unknown): StreamEntry[] {
   return list(raw, "entries").map((item) => {
     const [id, flat] = list(item, "entry");
-    if (flat === null) return { id: text(id, "entry id"), fields: null };
-    const values = list(flat, "entry fields");
-    const fields = new Map<string, Buffer>();
-    for (let i = 0; i + 1 < values.length; i += 2) {
-      fields.set(text(values[i], "field name"), values[i + 1] as Buffer);
+    const fields = flat === null ? null : list(flat, "entry fields");
+    if (fields?.some((field) => !Buffer.isBuffer(field))) {
+      throw new TypeError("unexpected entry fields in a redis reply: expected bulk strings");
     }
-    return { id: text(id, "entry id"), fields };
+    return { id: text(id, "entry id"), fields: fields as Buffer[] | null };
   });
 }
 

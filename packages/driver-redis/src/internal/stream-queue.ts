@@ -114,6 +114,8 @@ export class StreamQueue implements QueueInterface {
     if (options.signal?.aborted) receiver.end(); // aborted while connecting
     return pollingIterable({
       signal: receiver.signal,
+      // Entries read ahead are pending for this consumer and kept fresh by the heartbeat like handed-out ones.
+      readAhead: true,
       fetch: async (signal) => {
         const messages = await receiver.fetch(signal);
         for (const message of messages) this.owners.set(message, receiver);
