@@ -34,6 +34,43 @@ describe("pushChannel", () => {
     expect(await Promise.all(pushes)).toEqual([true, true, true, true]);
   });
 
+  it("wakes waiting producers once the reader has taken the channel down to half, not per item", async () => {
+    const channel = pushChannel<number>({ capacity: 4 });
+    const pushes = [1, 2, 3, 4, 5, 6].map((n) => channel.push(n));
+    let accepted = 0;
+    for (const p of pushes) void p.then(() => accepted++);
+    const iterator = channel.iterable[Symbol.asyncIterator]();
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 1));
+    await settle();
+    expect(accepted).toBe(4);
+    expect((await iterator.next()).value).toBe(1);
+    await settle();
+    expect(accepted).toBe(4); // 3 held: more than half
+    expect((await iterator.next()).value).toBe(2);
+    await settle();
+    expect(accepted).toBe(6);
+    const rest = [];
+    for (let i = 0; i < 4; i++) rest.push((await iterator.next()).value);
+    expect(rest).toEqual([3, 4, 5, 6]);
+  });
+
+  it("offer takes an item only when that needs no waiting", async () => {
+    const channel = pushChannel<number>({ capacity: 2 });
+    const iterator = channel.iterable[Symbol.asyncIterator]();
+    const waiting = iterator.next();
+    expect(channel.offer(1)).toBe(true); // straight to the waiting reader
+    expect(await waiting).toEqual({ done: false, value: 1 });
+    expect(channel.offer(2)).toBe(true);
+    expect(channel.offer(3)).toBe(true);
+    expect(channel.offer(4)).toBe(false); // full: not taken
+    expect(channel.size).toBe(2);
+    channel.end();
+    expect(channel.offer(5)).toBe(false);
+    expect((await iterator.next()).value).toBe(2);
+    expect((await iterator.next()).value).toBe(3);
+    expect((await iterator.next()).done).toBe(true);
+  });
+
   it("delivers straight to a waiting reader, and throws an ending error to it", async () => {
     const channel = pushChannel<string>({ capacity: 1 });
     const iterator = channel.iterable[Symbol.asyncIterator]();

@@ -6,10 +6,16 @@ export interface PushChannel<T> {
   readonly iterable: AsyncIterable<T>;
   /**
    * Hands over an item. Resolves `true` once the channel holds it — at once while fewer than `capacity`
-   * items wait, otherwise when the reader makes room (await it: that is the backpressure) — or `false`
-   * if the channel has ended and the item was not taken.
+   * items wait, otherwise once the reader has taken it down to half (await it: that is the backpressure)
+   * — or `false` if the channel has ended and the item was not taken.
    */
   push(item: T): Promise<boolean>;
+  /**
+   * Hands over an item only if that needs no waiting: `true` when the channel took it, `false` when it is
+   * full or ended (then nothing was taken; `push` waits for room). Per-message drivers call it first, to
+   * skip a promise per item while the reader keeps up.
+   */
+  offer(item: T): boolean;
   /** Ends the iteration after the items already held; with an error, the reader's next pull throws it. */
   end(error?: unknown): void;
   /** Items held and not yet taken. */
@@ -22,6 +28,7 @@ export interface PushChannel<T> {
  */
 export function pushChannel<T>(options: { capacity: number; signal?: AbortSignal }): PushChannel<T> {
   const held: T[] = [];
+  const resumeAt = Math.floor(options.capacity / 2);
   const producers: Array<() => void> = [];
   let reader: ((result: IteratorResult<T>) => void) | undefined;
   let readerFailed: ((error: unknown) => void) | undefined;
@@ -47,7 +54,9 @@ export function pushChannel<T>(options: { capacity: number; signal?: AbortSignal
     next() {
       if (held.length > 0) {
         const item = held.shift() as T;
-        producers.shift()?.();
+        // Waiting producers resume together once half the room is free, not one per item taken, so a
+        // full channel does not cost a wake-up (and a producer's timer) per message.
+        if (producers.length > 0 && held.length <= resumeAt) for (const wake of producers.splice(0)) wake();
         return Promise.resolve({ done: false, value: item });
       }
       if (ended) return failure ? Promise.reject(failure.error) : Promise.resolve(done);
@@ -71,7 +80,7 @@ export function pushChannel<T>(options: { capacity: number; signal?: AbortSignal
     get size() {
       return held.length;
     },
-    async push(item: T): Promise<boolean> {
+    offer(item: T): boolean {
       if (ended) return false;
       if (reader) {
         const resolve = reader;
@@ -79,6 +88,13 @@ export function pushChannel<T>(options: { capacity: number; signal?: AbortSignal
         resolve({ done: false, value: item });
         return true;
       }
+      if (held.length >= options.capacity) return false;
+      held.push(item);
+      return true;
+    },
+    async push(item: T): Promise<boolean> {
+      if (ended) return false;
+      if (this.offer(item)) return true;
       while (held.length >= options.capacity) {
         await new Promise<void>((resolve) => producers.push(resolve));
         if (ended) return false;

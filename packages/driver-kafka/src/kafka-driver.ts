@@ -188,20 +188,21 @@ export class KafkaDriver
       [Symbol.asyncIterator]() {
         const iterator = messages[Symbol.asyncIterator]();
         return {
-          async next() {
-            const next = await iterator.next();
-            if (next.done) {
-              members.delete(subscription);
+          // A plain promise chain, not an async function: it runs per message.
+          next: () =>
+            iterator.next().then((next) => {
+              if (next.done) {
+                members.delete(subscription);
+                return next;
+              }
+              const position = next.value.position;
+              handedOut?.set(next.value, {
+                key: subscriptionKey,
+                partition: Number(position?.partition),
+                offset: BigInt(position?.offset ?? 0),
+              });
               return next;
-            }
-            const position = next.value.position;
-            handedOut?.set(next.value, {
-              key: subscriptionKey,
-              partition: Number(position?.partition),
-              offset: BigInt(position?.offset ?? 0),
-            });
-            return next;
-          },
+            }),
           async return() {
             members.delete(subscription);
             return (await iterator.return?.()) ?? { done: true, value: undefined };

@@ -120,16 +120,19 @@ export class Subscription {
   /** The messages, in fetch order per partition; ends when the subscription closes. */
   get messages(): AsyncIterable<Message> {
     const source = this.channel.iterable[Symbol.asyncIterator]();
+    // A plain promise chain, not an async loop: it runs per message.
+    const current = (
+      next: IteratorResult<Handed>,
+    ): IteratorResult<Message> | Promise<IteratorResult<Message>> => {
+      if (next.done) return done;
+      const { message, partition, epoch } = next.value;
+      // Only the epoch decides: while the group rebalances (`owned` is empty) what waits here still belongs
+      // to this member; a partition that is then revoked gets a new epoch, which drops the rest of it.
+      if (this.epochOf(partition) === epoch) return { done: false, value: message };
+      return source.next().then(current);
+    };
     const iterator: AsyncIterableIterator<Message> = {
-      next: async () => {
-        for (;;) {
-          const next = await source.next();
-          if (next.done) return done;
-          const { message, partition, epoch } = next.value;
-          if (this.owned.has(partition) && this.epochOf(partition) === epoch)
-            return { done: false, value: message };
-        }
-      },
+      next: () => source.next().then(current),
       return: async () => {
         await this.close();
         return done;
@@ -143,7 +146,8 @@ export class Subscription {
 
   /** Delivers `offset` of `partition` again (and what followed it): Kafka's only way to redeliver. */
   rewind(partition: number, offset: bigint): boolean {
-    if (this.closing || !this.owned.has(partition)) return false;
+    // `assigned`, not `owned`: during a rebalance the partition is still ours until the new assignment.
+    if (this.closing || !this.assigned.has(partition)) return false;
     this.bump(partition);
     this.o.progress(partition).next = offset;
     this.positioned.add(partition);
@@ -220,7 +224,8 @@ export class Subscription {
         }
         const attempt = progress.deliver(offset, this.o.mode === "queue");
         const message = toMessage(this.o.topic, partition, kafkaMessage, attempt);
-        if (!(await this.hand({ message, partition, epoch }, heartbeat))) return;
+        const handed = { message, partition, epoch };
+        if (!this.channel.offer(handed) && !(await this.handWhenRoom(handed, heartbeat))) return;
         resolved = kafkaMessage.offset;
       }
     } finally {
@@ -229,8 +234,7 @@ export class Subscription {
   }
 
   /** Waits for room in the channel, heartbeating so a slow consumer does not lose its partitions. */
-  private async hand(item: Handed, heartbeat: () => Promise<void>): Promise<boolean> {
-    if (this.channel.size < this.o.options.bufferSize) return this.channel.push(item);
+  private async handWhenRoom(item: Handed, heartbeat: () => Promise<void>): Promise<boolean> {
     const pushed = this.channel.push(item);
     for (;;) {
       let timer: ReturnType<typeof setTimeout> | undefined;

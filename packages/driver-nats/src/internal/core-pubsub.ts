@@ -61,8 +61,9 @@ export class CorePubSub {
         queue: sanitizeName(group),
         callback: (error, msg) => {
           if (error) channel.end(mapNatsError(error, `subscription to "${subject}"`));
-          else if (channel.size >= capacity) this.drop(subject, group);
-          else void channel.push(toCoreMessage(msg));
+          // Not taken: the buffer is full (a drop, counted and reported) or the subscription is ending.
+          else if (!channel.offer(toCoreMessage(msg)) && !subscription.signal.aborted)
+            this.drop(subject, group);
         },
       });
       subscription.signal.addEventListener("abort", () => natsSubscription.unsubscribe(), { once: true });
