@@ -88,8 +88,21 @@ export class JetStreamSource {
    */
   async subscribe(topic: string, group: string, options: SubscribeOptions): Promise<AsyncIterable<Message>> {
     const durable = await this.prepare("subscription", topic, group);
+    // Acks are sent together once per event-loop turn: nats.js writes to the socket once per microtask
+    // checkpoint, so acking inside the consumer's per-message chain costs a write per message.
+    let unacked: JsMsg[] = [];
+    const ackAll = () => {
+      const batch = unacked;
+      unacked = [];
+      try {
+        for (const jsMsg of batch) jsMsg.ack();
+      } catch {
+        // The connection closed meanwhile: JetStream delivers these again, and a restart resumes from
+        // the consumer's checkpoint, which skips the ones processed.
+      }
+    };
     return this.read("subscription", durable, group, options.signal, (jsMsg, message) => {
-      jsMsg.ack();
+      if (unacked.push(jsMsg) === 1) setImmediate(ackAll);
       return message;
     });
   }
