@@ -11,7 +11,7 @@ import { serviceUrl } from "../lib/services.mjs";
 
 export const title = "NATS JetStream";
 export const note =
-  "file storage; raw uses consume({ max_messages: 256 }) and ack() per message; the driver pulls 256 ahead (fetch_batch) and acks on hand-over.";
+  "file storage; raw uses consume({ max_messages: 256 }) and ack() per message; the driver pulls 256 ahead (fetch_batch) and acks on hand-over, the acks of one event-loop turn in one socket write.";
 export const service = "nats";
 /** Messages per run, by payload size. */
 export const messages = { full: { 16: 100_000, 1024: 100_000 }, quick: { 16: 10_000, 1024: 10_000 } };
