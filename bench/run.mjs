@@ -171,7 +171,9 @@ if (selected("memory")) {
       continue;
     }
     try {
-      const row = { seconds: quick ? 3 : 10, processingMs: 1 };
+      // 20 s: the client's buffers and V8's heap settle in the first ~8 s (a 40 s JetStream run plateaued
+      // at 124 MiB from then on), so the half-time sample falls after the warm-up.
+      const row = { seconds: quick ? 3 : 20, processingMs: 1 };
       memoryRows.push({ ...entry, ...row, ...(await inWorker({ kind: "memory", source: name, row })) });
     } catch (error) {
       progress(String(error.message));
