@@ -75,26 +75,28 @@ export function pushChannel<T>(options: { capacity: number; signal?: AbortSignal
     },
   };
 
+  const offer = (item: T): boolean => {
+    if (ended) return false;
+    if (reader) {
+      const resolve = reader;
+      reader = readerFailed = undefined;
+      resolve({ done: false, value: item });
+      return true;
+    }
+    if (held.length >= options.capacity) return false;
+    held.push(item);
+    return true;
+  };
+
   return {
     iterable: iterator,
     get size() {
       return held.length;
     },
-    offer(item: T): boolean {
-      if (ended) return false;
-      if (reader) {
-        const resolve = reader;
-        reader = readerFailed = undefined;
-        resolve({ done: false, value: item });
-        return true;
-      }
-      if (held.length >= options.capacity) return false;
-      held.push(item);
-      return true;
-    },
+    offer,
     async push(item: T): Promise<boolean> {
       if (ended) return false;
-      if (this.offer(item)) return true;
+      if (offer(item)) return true;
       while (held.length >= options.capacity) {
         await new Promise<void>((resolve) => producers.push(resolve));
         if (ended) return false;
