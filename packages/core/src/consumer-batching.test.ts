@@ -47,6 +47,31 @@ describe("batch mode", () => {
     expect((batches[0]?.at ?? 0) - sentAt).toBeGreaterThanOrEqual(25);
   });
 
+  it("with concurrency 1 never runs two batches at once, also when one left early on its timer", async () => {
+    const store = new MemStore();
+    const batches: string[][] = [];
+    let running = 0;
+    let mostAtOnce = 0;
+    const consumer = new Consumer(consumerOptions({ batchSize: 4, batchMaxWait: "10ms" }))
+      .bindSlots(store, store)
+      .setBatchProcessor(async (messages) => {
+        mostAtOnce = Math.max(mostAtOnce, ++running);
+        await new Promise((resolve) => setTimeout(resolve, 40));
+        batches.push(messages.map((m) => text(m.payload)));
+        running--;
+      });
+    await consumer.start();
+    await publishNumbered((p, m) => store.publish(topic, p, m), 2);
+    // The first batch leaves on its timer with 2 messages; 6 more arrive while it is processed.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let n = 2; n < 8; n++) await store.publish(topic, new TextEncoder().encode(String(n)), {});
+    await waitFor(() => consumer.health().counters.processed === 8, "every message");
+    await consumer.stop();
+    expect(mostAtOnce).toBe(1);
+    expect(batches.flat()).toEqual(["0", "1", "2", "3", "4", "5", "6", "7"]);
+    expect(batches[0]).toEqual(["0", "1"]);
+  });
+
   it("retries a failed batch whole, then dead-letters each of its messages with the batch's error", async () => {
     const store = new MemStore();
     const attempts: Array<{ attempt: number; ids: string[] }> = [];

@@ -245,57 +245,45 @@ export class ConsumerRun {
     }
   }
 
+  /**
+   * Collects batches with one await per message, as `pullMessages` takes them. A batch goes out when it
+   * is full, or from its timer `batchMaxWait` after its first message while the loop waits on the
+   * source. A batch starts only when there is room to run it (`concurrency` batches at a time), so with
+   * concurrency 1 batches never overlap; its first message waits for that room.
+   */
   private async pullBatches(iterator: AsyncIterator<Message>): Promise<void> {
     const { batchSize, batchMaxWaitMs, concurrency } = this.deps.behavior;
-    let pending: Promise<IteratorResult<Message>> | undefined;
-    while (!this.stopping) {
-      if (this.inFlightMessages >= concurrency * batchSize) {
-        await this.capacityFreed();
-        continue;
-      }
-      const first = await (pending ?? iterator.next());
-      pending = undefined;
-      if (first.done) return;
-      const batch = [first.value];
-      const firstAt = performance.now();
-      // A pull the source answers at once is taken after one microtask. Only a pull that has to wait
-      // races the batch's timer (made then, for what is left of batchMaxWait); one that loses is kept
-      // for the next batch.
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      let deadline: Promise<"deadline"> | undefined;
-      const rest = () =>
-        new Promise<"deadline">((resolve) => {
-          timer = setTimeout(
-            () => resolve("deadline"),
-            Math.max(0, batchMaxWaitMs - (performance.now() - firstAt)),
-          );
-        });
-      let ended = false;
-      while (batch.length < batchSize && !this.stopping) {
-        pending = iterator.next();
-        let ready: IteratorResult<Message> | undefined;
-        pending.then(
-          (result) => {
-            ready = result;
-          },
-          () => {},
-        );
-        await undefined;
-        if (ready === undefined) deadline ??= rest();
-        const result = ready ?? (await Promise.race([pending, deadline as Promise<"deadline">]));
-        if (result === "deadline") break;
-        pending = undefined;
-        if (result.done) {
-          ended = true;
-          break;
-        }
-        batch.push(result.value);
-      }
+    let batch: Message[] = [];
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const flush = (): Promise<void> => {
       clearTimeout(timer);
-      this.deps.counters.received += batch.length;
-      const work = this.dispatch(batch);
-      if (concurrency === 1) await work;
-      if (ended) return;
+      timer = undefined;
+      const messages = batch;
+      batch = [];
+      this.deps.counters.received += messages.length;
+      return this.dispatch(messages);
+    };
+    try {
+      while (!this.stopping) {
+        const next = await iterator.next();
+        if (next.done) return;
+        if (batch.length === 0) {
+          while (this.inFlightWork.size >= concurrency && !this.stopping) await this.capacityFreed();
+          timer = setTimeout(() => void flush(), batchMaxWaitMs);
+        }
+        batch.push(next.value);
+        if (batch.length >= batchSize) {
+          const work = flush();
+          if (concurrency === 1) await work;
+        }
+      }
+    } finally {
+      // Taken before the source ended or the stop began: processed while the consumer drains, after
+      // the batch before it when there is no room (stop waits for the loop, so for this too).
+      if (batch.length > 0) {
+        while (this.inFlightWork.size >= concurrency) await this.capacityFreed();
+        void flush();
+      }
     }
   }
 
