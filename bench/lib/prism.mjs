@@ -1,4 +1,5 @@
 import { Consumer, silentLogger } from "@prism/consumer-core";
+import { MemStore } from "@prism/driver-memstore";
 
 /**
  * Starts a Prism `Consumer` whose (no-op) processor hands each payload to `sink`. `behavior` overrides the
@@ -19,4 +20,26 @@ export async function startConsumer({ source, stateStore, topic, group, sink, be
   }
   await consumer.start();
   return consumer;
+}
+
+/**
+ * A consumer on a connected remote `driver`, its state in a fresh memstore (commits cost nothing, so the
+ * row measures the source). `stop()` stops it and closes the driver.
+ */
+export async function consumeFrom(driver, { topic, group, sink, behavior }) {
+  const consumer = await startConsumer({
+    source: driver,
+    stateStore: new MemStore(),
+    topic,
+    group,
+    sink,
+    behavior,
+  });
+  return {
+    consumer,
+    async stop() {
+      await consumer.stop();
+      await driver.close();
+    },
+  };
 }

@@ -4,9 +4,8 @@
 import { randomUUID } from "node:crypto";
 import { silentLogger } from "@prism/consumer-core";
 import { KafkaDriver } from "@prism/driver-kafka";
-import { MemStore } from "@prism/driver-memstore";
 import { Kafka, logLevel } from "kafkajs";
-import { startConsumer } from "../lib/prism.mjs";
+import { consumeFrom } from "../lib/prism.mjs";
 import { kafkaBrokers } from "../lib/services.mjs";
 
 export const title = "Kafka";
@@ -65,19 +64,5 @@ export async function raw(ctx, topic, sink) {
 
 export async function consumer(ctx, topic, sink, { behavior }) {
   const driver = await KafkaDriver.connect({ brokers: kafkaBrokers(), logger: silentLogger });
-  const consumer = await startConsumer({
-    source: driver,
-    stateStore: new MemStore(),
-    topic,
-    group: `prism-${ctx.id}-${++ctx.groups}`,
-    sink,
-    behavior,
-  });
-  return {
-    consumer,
-    async stop() {
-      await consumer.stop();
-      await driver.close();
-    },
-  };
+  return consumeFrom(driver, { topic, group: `prism-${ctx.id}-${++ctx.groups}`, sink, behavior });
 }

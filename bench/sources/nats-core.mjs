@@ -6,9 +6,8 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { connect } from "@nats-io/transport-node";
 import { silentLogger } from "@prism/consumer-core";
-import { MemStore } from "@prism/driver-memstore";
 import { NatsDriver } from "@prism/driver-nats";
-import { startConsumer } from "../lib/prism.mjs";
+import { consumeFrom } from "../lib/prism.mjs";
 import { serviceUrl } from "../lib/services.mjs";
 
 export const title = "NATS core";
@@ -78,19 +77,5 @@ export async function consumer(ctx, subject, sink, { behavior, expected }) {
     logger: silentLogger,
     coreBuffer: Math.max(expected, 10_000),
   });
-  const consumer = await startConsumer({
-    source: driver,
-    stateStore: new MemStore(),
-    topic: subject,
-    group: `prism-${++ctx.groups}`,
-    sink,
-    behavior,
-  });
-  return {
-    consumer,
-    async stop() {
-      await consumer.stop();
-      await driver.close();
-    },
-  };
+  return consumeFrom(driver, { topic: subject, group: `prism-${++ctx.groups}`, sink, behavior });
 }

@@ -4,9 +4,8 @@ import { randomUUID } from "node:crypto";
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { silentLogger } from "@prism/consumer-core";
-import { MemStore } from "@prism/driver-memstore";
 import { NatsDriver } from "@prism/driver-nats";
-import { startConsumer } from "../lib/prism.mjs";
+import { consumeFrom } from "../lib/prism.mjs";
 import { serviceUrl } from "../lib/services.mjs";
 
 export const title = "NATS JetStream";
@@ -85,21 +84,7 @@ export async function consumer(ctx, subject, sink, { behavior }) {
     fetchBatch: pullBatch,
     logger: silentLogger,
   });
-  const consumer = await startConsumer({
-    source: driver,
-    stateStore: new MemStore(),
-    topic: subject,
-    group: `prism-${++ctx.groups}`,
-    sink,
-    behavior,
-  });
-  return {
-    consumer,
-    async stop() {
-      await consumer.stop();
-      await driver.close();
-    },
-  };
+  return consumeFrom(driver, { topic: subject, group: `prism-${++ctx.groups}`, sink, behavior });
 }
 
 function streamName(ctx, n) {

@@ -3,10 +3,9 @@
 // when the table is empty. Consumer: the PostgreSQL driver as a queue source.
 import { randomUUID } from "node:crypto";
 import { silentLogger } from "@prism/consumer-core";
-import { MemStore } from "@prism/driver-memstore";
 import { PostgresDriver } from "@prism/driver-postgres";
 import pg from "pg";
-import { startConsumer } from "../lib/prism.mjs";
+import { consumeFrom } from "../lib/prism.mjs";
 import { serviceUrl } from "../lib/services.mjs";
 
 export const title = "PostgreSQL queue";
@@ -115,19 +114,5 @@ export async function consumer(ctx, queue, sink, { behavior }) {
     schema: ctx.schema,
     logger: silentLogger,
   });
-  const consumer = await startConsumer({
-    source: driver,
-    stateStore: new MemStore(),
-    topic: queue,
-    group: "prism",
-    sink,
-    behavior,
-  });
-  return {
-    consumer,
-    async stop() {
-      await consumer.stop();
-      await driver.close();
-    },
-  };
+  return consumeFrom(driver, { topic: queue, group: "prism", sink, behavior });
 }

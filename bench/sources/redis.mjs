@@ -2,10 +2,9 @@
 // behind the next read. Consumer: the Redis driver as a queue source, read with the same COUNT.
 import { randomUUID } from "node:crypto";
 import { silentLogger } from "@prism/consumer-core";
-import { MemStore } from "@prism/driver-memstore";
 import { RedisDriver } from "@prism/driver-redis";
 import { Redis } from "ioredis";
-import { startConsumer } from "../lib/prism.mjs";
+import { consumeFrom } from "../lib/prism.mjs";
 import { serviceUrl } from "../lib/services.mjs";
 
 export const title = "Redis Streams";
@@ -99,19 +98,5 @@ export async function consumer(ctx, stream, sink, { behavior }) {
     batchSize: readCount,
     logger: silentLogger,
   });
-  const consumer = await startConsumer({
-    source: driver,
-    stateStore: new MemStore(),
-    topic: stream,
-    group: `prism-${++ctx.groups}`,
-    sink,
-    behavior,
-  });
-  return {
-    consumer,
-    async stop() {
-      await consumer.stop();
-      await driver.close();
-    },
-  };
+  return consumeFrom(driver, { topic: stream, group: `prism-${++ctx.groups}`, sink, behavior });
 }
