@@ -1,4 +1,5 @@
-import type { CheckpointLookup } from "./interfaces.js";
+import type { CheckpointLookup, SubscribeOptions } from "./interfaces.js";
+import type { Message } from "./message.js";
 
 /** Optional: a source that can start after a stored position instead of where the backend left off. */
 export interface ResumableSource {
@@ -10,13 +11,45 @@ export interface ResumableSource {
 }
 
 /**
- * Optional: a source whose partitions move between the members of a group (Kafka). The consumer
- * commits only the partitions the source says this process holds, so it never writes the checkpoint of
- * a partition another member now owns.
+ * Optional: a source whose partitions move between the members of a group (Kafka). The consumer shows
+ * the partitions this process holds in `health().membership`.
  */
 export interface PartitionedSource {
   /** Partitions of `topic` currently assigned to this process for `group`. */
   ownedPartitions(topic: string, group: string): ReadonlySet<string>;
+}
+
+/**
+ * Optional: a pub/sub source whose subscriptions can leave every message pending until the subscriber
+ * settles it, as a queue does (JetStream durables). The consumer then reads through
+ * `subscribeAcknowledged` and acknowledges each message after processing, so the broker — not the
+ * checkpoint — decides what comes again after a crash, and replicas of one config can share a group.
+ */
+export interface AcknowledgedSubscriptions {
+  /**
+   * Like `subscribe`, but each message stays pending until `acknowledge` or `reject`; what a stopped or
+   * crashed subscriber left unsettled is delivered to the group again. Resolves `undefined` when the
+   * driver cannot do that in its current mode (e.g. NATS without JetStream): then use `subscribe`.
+   */
+  subscribeAcknowledged(
+    topic: string,
+    subscriberId: string,
+    options?: SubscribeOptions,
+  ): Promise<AsyncIterable<Message> | undefined>;
+  acknowledge(message: Message): Promise<void>;
+  reject(message: Message, requeue: boolean): Promise<void>;
+}
+
+/**
+ * Optional: a state store that can write a key only if it still holds what was read. Replicas share one
+ * checkpoint key; with this, a commit never overwrites a concurrent one (it re-reads, merges, retries).
+ */
+export interface CompareAndSetStore {
+  /**
+   * Stores `value` under `key` only if the stored value is byte-equal to `expected` (`undefined`: the key
+   * is absent or expired); resolves whether it stored. Keys written this way carry no TTL.
+   */
+  compareAndSet(key: string, expected: Uint8Array | undefined, value: Uint8Array): Promise<boolean>;
 }
 
 /** What a driver knows about its connection, shown in the consumer's `health().drivers`. */
@@ -44,6 +77,14 @@ export function isResumableSource(driver: unknown): driver is ResumableSource {
 
 export function isPartitionedSource(driver: unknown): driver is PartitionedSource {
   return hasMethods(driver, ["ownedPartitions"]);
+}
+
+export function isAcknowledgedSubscriptions(driver: unknown): driver is AcknowledgedSubscriptions {
+  return hasMethods(driver, ["subscribeAcknowledged", "acknowledge", "reject"]);
+}
+
+export function isCompareAndSetStore(driver: unknown): driver is CompareAndSetStore {
+  return hasMethods(driver, ["compareAndSet"]);
 }
 
 export function isHealthReporting(driver: unknown): driver is HealthReporting {

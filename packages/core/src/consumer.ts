@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { type DriverHealth, isClosable, isHealthReporting } from "./capabilities.js";
 import { type BehaviorConfig, ExhaustedAction } from "./config.js";
 import { validateBehavior } from "./config-validation.js";
@@ -127,6 +129,7 @@ export class Consumer {
     }
     const run = new ConsumerRun({
       name: this.name,
+      member: memberId(this.name),
       behavior: this.behavior,
       onExhausted,
       slots,
@@ -194,6 +197,11 @@ export class Consumer {
       topic: this.behavior.topic,
       inFlight: run?.inFlight ?? 0,
       counters: { ...this.counters },
+      membership: {
+        member: run?.member,
+        partitions: run?.ownedPartitions,
+        changes: run ? [...run.groupChanges] : [],
+      },
       lastError: this.lastError,
       lastCommitAt: run?.lastCommitAt,
       drivers: this.driverHealth(),
@@ -250,6 +258,11 @@ const statusOf = {
   stopped: ConsumerStatus.Stopped,
   failed: ConsumerStatus.Failed,
 } as const;
+
+/** Unique per start of a consumer: replicas of one config (and restarts of one) never share an id. */
+function memberId(name: string): string {
+  return `${name}@${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+}
 
 function lifecycle(message: string): PrismError {
   return new PrismError(PrismErrorCode.Lifecycle, message);

@@ -1,4 +1,5 @@
 import type { DriverHealth } from "./capabilities.js";
+import type { GroupChange } from "./interfaces.js";
 import type { Offset } from "./message.js";
 
 export const ConsumerStatus = {
@@ -34,6 +35,22 @@ export interface ConsumerCounters {
   acknowledgeErrors: number;
 }
 
+/** A group change the source reported, and when. */
+export interface GroupChangeRecord {
+  readonly at: number;
+  readonly change: GroupChange;
+}
+
+/** This process as a member of its consumer group. */
+export interface MembershipHealth {
+  /** Its id in the group while started: `{name}@{host}:{pid}:{random}`, new for every start. */
+  readonly member: string | undefined;
+  /** The partitions it owns now, for partitioned sources (Kafka); `undefined` for the others. */
+  readonly partitions: readonly string[] | undefined;
+  /** The last changes the source reported (partitions assigned or revoked, messages taken over), newest last. */
+  readonly changes: readonly GroupChangeRecord[];
+}
+
 export interface ConsumerHealth {
   readonly status: ConsumerStatus;
   readonly name: string;
@@ -45,6 +62,7 @@ export interface ConsumerHealth {
   readonly lastError: { readonly message: string; readonly at: number } | undefined;
   /** Epoch ms of the last successful commit. */
   readonly lastCommitAt: number | undefined;
+  readonly membership: MembershipHealth;
   /** Connection state of the slots' drivers that report it (`HealthReporting`). */
   readonly drivers: {
     readonly messageSource?: DriverHealth;

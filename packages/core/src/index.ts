@@ -1,12 +1,17 @@
+export { bytesEqual } from "./bytes.js";
 export type {
+  AcknowledgedSubscriptions,
   Closable,
+  CompareAndSetStore,
   DriverHealth,
   HealthReporting,
   PartitionedSource,
   ResumableSource,
 } from "./capabilities.js";
 export {
+  isAcknowledgedSubscriptions,
   isClosable,
+  isCompareAndSetStore,
   isHealthReporting,
   isPartitionedSource,
   isResumableSource,
@@ -45,10 +50,18 @@ export {
   PrismErrorCode,
   SlotBindingError,
 } from "./errors.js";
-export type { ConsumerCounters, ConsumerHealth } from "./health.js";
+export type {
+  ConsumerCounters,
+  ConsumerHealth,
+  GroupChangeRecord,
+  MembershipHealth,
+} from "./health.js";
 export { ConsumerStatus } from "./health.js";
+export type { HeldMessagesOptions } from "./held-messages.js";
+export { HeldMessages } from "./held-messages.js";
 export type {
   CheckpointLookup,
+  GroupChange,
   KeyValueBasicInterface,
   PubSubInterface,
   QueueInterface,
@@ -58,6 +71,7 @@ export type {
 export type { Logger } from "./logger.js";
 export { consoleLogger, redactUrl, silentLogger } from "./logger.js";
 export type { Message, Metadata, Offset, Position } from "./message.js";
+export { compareOffsets, laterOffset } from "./offsets.js";
 export type { PluginDefinition, PluginOptions } from "./plugin.js";
 export { ConsumerPlugin } from "./plugin.js";
 export type { PollingOptions } from "./polling-iterable.js";

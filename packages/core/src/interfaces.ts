@@ -4,14 +4,33 @@ import type { Message, Metadata, Offset } from "./message.js";
 export interface SubscribeOptions {
   /** Ends the iteration (the iterator returns `done`) when aborted. */
   readonly signal?: AbortSignal;
+  /**
+   * Told when this member's share of its group changes. Before a source gives partitions up
+   * (`"revoking"`) it awaits what this returns, for a bounded time, so the consumer can finish and commit
+   * them: the next owner then starts where this member stopped instead of one commit window earlier.
+   */
+  readonly onGroupChange?: (change: GroupChange) => void | Promise<void>;
 }
 
 export interface ReceiveOptions extends SubscribeOptions {
   /** Consumer group: receivers in one group share the queue's messages. */
   readonly group?: string;
-  /** Identifies this receiver inside its group (for drivers that track pending work per member). */
+  /**
+   * Identifies this member of the group, unique per process: the consumer passes
+   * `{name}@{host}:{pid}:{random}`, so replicas of one config never mistake each other's pending
+   * messages for their own.
+   */
   readonly consumerId?: string;
 }
+
+/** A change in this member's share of its group, as the source reports it (`onGroupChange`). */
+export type GroupChange =
+  /** The partitions this member owns from now on (the whole list). */
+  | { readonly kind: "assigned"; readonly partitions: readonly string[] }
+  /** These partitions are about to go to other members: finish and commit what was taken from them. */
+  | { readonly kind: "revoking"; readonly partitions: readonly string[] }
+  /** Messages a departed member left unsettled were taken over by this one. */
+  | { readonly kind: "claimed"; readonly from: string; readonly messages: number };
 
 /**
  * A topic-based source: every subscriber id gets every message; subscribers that share an id share the

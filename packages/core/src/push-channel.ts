@@ -7,9 +7,9 @@ export interface PushChannel<T> {
   /**
    * Hands over an item. Resolves `true` once the channel holds it — at once while fewer than `capacity`
    * items wait, otherwise once the reader has taken it down to half (await it: that is the backpressure)
-   * — or `false` if the channel has ended and the item was not taken.
+   * — or `false` if the channel has ended, or `signal` aborted while it waited, and the item was not taken.
    */
-  push(item: T): Promise<boolean>;
+  push(item: T, signal?: AbortSignal): Promise<boolean>;
   /**
    * Hands over an item only if that needs no waiting: `true` when the channel took it, `false` when it is
    * full or ended (then nothing was taken; `push` waits for room). Per-message drivers call it first, to
@@ -18,6 +18,11 @@ export interface PushChannel<T> {
   offer(item: T): boolean;
   /** Ends the iteration after the items already held; with an error, the reader's next pull throws it. */
   end(error?: unknown): void;
+  /**
+   * Takes back every item held and not yet read (e.g. messages of partitions that move to another
+   * member), in the order they were pushed; waiting producers may go on.
+   */
+  drain(): T[];
   /** Items held and not yet taken. */
   readonly size: number;
 }
@@ -94,16 +99,24 @@ export function pushChannel<T>(options: { capacity: number; signal?: AbortSignal
       return held.length;
     },
     offer,
-    async push(item: T): Promise<boolean> {
-      if (ended) return false;
+    async push(item: T, signal?: AbortSignal): Promise<boolean> {
+      if (ended || signal?.aborted) return false;
       if (offer(item)) return true;
       while (held.length >= options.capacity) {
-        await new Promise<void>((resolve) => producers.push(resolve));
-        if (ended) return false;
+        await new Promise<void>((resolve) => {
+          producers.push(resolve);
+          signal?.addEventListener("abort", () => resolve(), { once: true });
+        });
+        if (ended || signal?.aborted) return false;
       }
       held.push(item);
       return true;
     },
     end: finish,
+    drain(): T[] {
+      const taken = held.splice(0);
+      for (const wake of producers.splice(0)) wake();
+      return taken;
+    },
   };
 }

@@ -16,9 +16,12 @@ export interface KafkaDriverOptions {
   readonly partitions?: number;
   /** Replication factor of topics the driver creates. Default 1. */
   readonly replicationFactor?: number;
-  /** Group session timeout: a silent member loses its partitions after it. Default 30 s. */
+  /**
+   * Group session timeout: a member that crashed loses its partitions after it (a member that stops
+   * leaves the group at once). Default 10 s.
+   */
   readonly sessionTimeoutMs?: number;
-  /** Default 3 s. */
+  /** How often a member tells the group it is alive, and learns of a rebalance. Default 1 s. */
   readonly heartbeatIntervalMs?: number;
   /** Partitions fetched and handed over in parallel by one subscription. Default 1. */
   readonly partitionsConsumedConcurrently?: number;
@@ -62,8 +65,8 @@ export function resolveOptions(options: KafkaDriverOptions): ResolvedKafkaOption
     createTopics: options.createTopics ?? true,
     partitions: options.partitions ?? 1,
     replicationFactor: options.replicationFactor ?? 1,
-    sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
-    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 3000,
+    sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 1000,
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
     bufferSize: options.bufferSize ?? 256,
     commitIntervalMs: options.commitIntervalMs ?? 1000,

@@ -26,7 +26,8 @@ const defaultQueueGroup = "prism";
  * Kafka topics as a `QueueInterface` (acknowledged offsets are committed to the Kafka group) and as a
  * `PubSubInterface` (no commits: the consumer's checkpoint is the position). Either way, partitions
  * start after the consumer's checkpoint in its state store when one exists (`ResumableSource`), and the
- * consumer commits only the partitions this process owns (`PartitionedSource`).
+ * consumer shows the partitions this process owns (`PartitionedSource`). Partition hand-overs are told
+ * to the consumer (`onGroupChange`), which commits what it finished before a partition moves.
  */
 export class KafkaDriver
   implements PubSubInterface, QueueInterface, ResumableSource, PartitionedSource, HealthReporting, Closable
@@ -89,11 +90,11 @@ export class KafkaDriver
     subscriberId: string,
     options: SubscribeOptions = {},
   ): Promise<AsyncIterable<Message>> {
-    return this.open(topic, subscriberId, "pubsub", options.signal);
+    return this.open(topic, subscriberId, "pubsub", options);
   }
 
   receive(queue: string, options: ReceiveOptions = {}): Promise<AsyncIterable<Message>> {
-    return this.open(queue, options.group ?? defaultQueueGroup, "queue", options.signal);
+    return this.open(queue, options.group ?? defaultQueueGroup, "queue", options);
   }
 
   async unsubscribe(topic: string, subscriberId: string): Promise<void> {
@@ -154,7 +155,7 @@ export class KafkaDriver
     topic: string,
     group: string,
     mode: "pubsub" | "queue",
-    signal: AbortSignal | undefined,
+    { signal, onGroupChange }: SubscribeOptions,
   ): Promise<AsyncIterable<Message>> {
     this.assertOpen();
     await this.ensureTopic(topic);
@@ -168,6 +169,7 @@ export class KafkaDriver
         options: this.options,
         progress: (partition) => this.progressOf(subscriptionKey, partition),
         resume: this.resumes.get(subscriptionKey),
+        onGroupChange,
         onReconnect: (error) => {
           this.health = {
             ...this.health,

@@ -1,5 +1,7 @@
 import type {
+  AcknowledgedSubscriptions,
   CheckpointLookup,
+  CompareAndSetStore,
   KeyValueBasicInterface,
   Message,
   Metadata,
@@ -25,7 +27,10 @@ export interface MemStoreOptions {
    * Default: all of them (`Infinity`).
    */
   readonly retention?: number;
-  /** How long a received queue message may stay unsettled before it is delivered again. Default 30 s. */
+  /**
+   * How long a received queue message (or one of an acknowledged subscription) may stay unsettled
+   * before it is delivered again. Default 30 s.
+   */
   readonly visibilityTimeoutMs?: number;
   /** Clock for timestamps and TTLs, in epoch ms. Default `Date.now`. */
   readonly now?: () => number;
@@ -35,7 +40,15 @@ export interface MemStoreOptions {
  * Everything in one process: key/value with TTL, pub/sub topics (durable groups, replay, resume from a
  * position) and work queues (ack, reject, redelivery). The embedded default and the test double.
  */
-export class MemStore implements KeyValueBasicInterface, PubSubInterface, QueueInterface, ResumableSource {
+export class MemStore
+  implements
+    KeyValueBasicInterface,
+    CompareAndSetStore,
+    PubSubInterface,
+    AcknowledgedSubscriptions,
+    QueueInterface,
+    ResumableSource
+{
   private readonly keyValue: MemKeyValue;
   private readonly topics = new Map<string, TopicLog>();
   private readonly queues = new Map<string, WorkQueue>();
@@ -69,6 +82,11 @@ export class MemStore implements KeyValueBasicInterface, PubSubInterface, QueueI
     return this.keyValue.exists(key);
   }
 
+  /** Stores `value` (without TTL) only if `key` holds exactly `expected` (`undefined`: absent). */
+  compareAndSet(key: string, expected: Uint8Array | undefined, value: Uint8Array): Promise<boolean> {
+    return this.keyValue.compareAndSet(key, expected, value);
+  }
+
   publish(topic: string, payload: Uint8Array, metadata: Metadata = {}): Promise<string> {
     return this.topic(topic).publish(payload, metadata);
   }
@@ -86,6 +104,25 @@ export class MemStore implements KeyValueBasicInterface, PubSubInterface, QueueI
       subscriberId,
       options.signal,
       this.resumes.get(resumeKey(topic, subscriberId)),
+      false,
+    );
+  }
+
+  /**
+   * Like `subscribe`, but each message stays pending until `acknowledge`d or `reject`ed (also after the
+   * iteration ended); one left unsettled for `visibilityTimeoutMs` goes to the group again. A checkpoint
+   * from `resumeAfter` positions only a group that does not exist yet.
+   */
+  async subscribeAcknowledged(
+    topic: string,
+    subscriberId: string,
+    options: SubscribeOptions = {},
+  ): Promise<AsyncIterable<Message>> {
+    return this.topic(topic).subscribe(
+      subscriberId,
+      options.signal,
+      this.resumes.get(resumeKey(topic, subscriberId)),
+      true,
     );
   }
 
@@ -107,11 +144,14 @@ export class MemStore implements KeyValueBasicInterface, PubSubInterface, QueueI
     return this.queue(queue).receive(options.signal);
   }
 
+  /** Settles a queue message, or a message of an acknowledged subscription. */
   async acknowledge(message: Message): Promise<void> {
+    if (this.topics.get(message.topic)?.settle(message, "acknowledge")) return;
     this.queue(message.topic).settle(message, false);
   }
 
   async reject(message: Message, requeue: boolean): Promise<void> {
+    if (this.topics.get(message.topic)?.settle(message, requeue ? "requeue" : "drop")) return;
     this.queue(message.topic).settle(message, requeue);
   }
 
@@ -129,7 +169,12 @@ export class MemStore implements KeyValueBasicInterface, PubSubInterface, QueueI
   private topic(name: string): TopicLog {
     let log = this.topics.get(name);
     if (!log) {
-      log = new TopicLog(name, { capacity: this.capacity, retention: this.retention, now: this.now });
+      log = new TopicLog(name, {
+        capacity: this.capacity,
+        retention: this.retention,
+        visibilityTimeoutMs: this.visibilityTimeoutMs,
+        now: this.now,
+      });
       this.topics.set(name, log);
     }
     return log;

@@ -8,9 +8,16 @@ import { MemStore } from "../src/index.js";
 // The whole kit: memstore declares every feature.
 describePubSubConformance({
   name: "memstore",
-  create: () => new MemStore(),
-  features: { consumerGroups: true, persistent: true, ordered: true, resumable: true },
-  harness: { quietMs: 200 },
+  // Unsettled messages of acknowledged subscriptions come back after 300 ms.
+  create: () => new MemStore({ visibilityTimeoutMs: 300 }),
+  features: {
+    consumerGroups: true,
+    persistent: true,
+    ordered: true,
+    resumable: true,
+    acknowledgedSubscriptions: true,
+  },
+  harness: { quietMs: 500 },
 });
 
 describeQueueConformance({
@@ -24,5 +31,5 @@ describeQueueConformance({
 describeKeyValueConformance({
   name: "memstore",
   create: () => new MemStore(),
-  features: { ttl: true },
+  features: { ttl: true, compareAndSet: true },
 });

@@ -1,8 +1,10 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { deadline, type NatsConnection } from "@nats-io/transport-node";
 import {
+  type AcknowledgedSubscriptions,
   type CheckpointLookup,
   type Closable,
+  type CompareAndSetStore,
   type DriverHealth,
   type HealthReporting,
   type KeyValueBasicInterface,
@@ -38,8 +40,10 @@ const closeGraceMs = 2000;
 export class NatsDriver
   implements
     PubSubInterface,
+    AcknowledgedSubscriptions,
     QueueInterface,
     KeyValueBasicInterface,
+    CompareAndSetStore,
     ResumableSource,
     HealthReporting,
     Closable
@@ -106,6 +110,24 @@ export class NatsDriver
     this.assertOpen();
     if (!this.options.jetstream) return this.core.subscribe(topic, subscriberId, options);
     return (await this.jetStreamSource()).subscribe(topic, subscriberId, options);
+  }
+
+  /**
+   * JetStream: reads `topic` as group `subscriberId` through the group's durable, with every message
+   * pending until `acknowledge`d or `reject`ed — the consumer settles after processing — so the durable
+   * (shared by every member, in any number of processes) redelivers what a member never settled, after
+   * `ackWait`. After `resumeAfter`, a durable that does not exist yet starts right after the checkpoint;
+   * an existing one is never moved. Core NATS (`jetstream: false`) keeps nothing pending: resolves
+   * `undefined` (use `subscribe`).
+   */
+  async subscribeAcknowledged(
+    topic: string,
+    subscriberId: string,
+    options: SubscribeOptions = {},
+  ): Promise<AsyncIterable<Message> | undefined> {
+    this.assertOpen();
+    if (!this.options.jetstream) return undefined;
+    return (await this.jetStreamSource()).receive(topic, { group: subscriberId, ...pickSignal(options) });
   }
 
   /** Ends this process's iterations of the group; a JetStream durable keeps its place for the next. */
@@ -182,6 +204,12 @@ export class NatsDriver
     return this.kv.exists(key);
   }
 
+  /** Stores `value` only while `key` holds `expected` (`undefined`: missing), on the revision read. */
+  async compareAndSet(key: string, expected: Uint8Array | undefined, value: Uint8Array): Promise<boolean> {
+    this.assertOpen();
+    return this.kv.compareAndSet(key, expected, value);
+  }
+
   /** Connected or not, reconnections since the driver was created, the last problem. */
   driverHealth(): DriverHealth {
     return this.health.snapshot();
@@ -236,4 +264,8 @@ export class NatsDriver
   private assertOpen(): void {
     if (this.closing) throw new PrismError(PrismErrorCode.Lifecycle, "the NATS driver is closed");
   }
+}
+
+function pickSignal(options: SubscribeOptions): { signal?: AbortSignal } {
+  return options.signal ? { signal: options.signal } : {};
 }

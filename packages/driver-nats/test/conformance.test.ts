@@ -36,7 +36,13 @@ describe.runIf(nats.available)("nats (real server)", () => {
   describePubSubConformance({
     name: "nats jetstream",
     create: () => NatsDriver.connect({ url: nats.url, ackWait: "2s", logger: silentLogger }),
-    features: { consumerGroups: true, persistent: true, ordered: true, resumable: true },
+    features: {
+      consumerGroups: true,
+      persistent: true,
+      ordered: true,
+      resumable: true,
+      acknowledgedSubscriptions: true,
+    },
     harness: { namePrefix: `${namePrefix}-js`, quietMs: 2500, restartServer },
   });
 
@@ -51,7 +57,7 @@ describe.runIf(nats.available)("nats (real server)", () => {
   describeKeyValueConformance({
     name: "nats kv",
     create: () => NatsDriver.connect({ url: nats.url, kvBucket: `${namePrefix}-kv`, logger: silentLogger }),
-    features: { ttl: keyTtl },
+    features: { ttl: keyTtl, compareAndSet: true },
     harness: { namePrefix: `${namePrefix}-kv` },
   });
 });

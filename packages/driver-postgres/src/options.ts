@@ -30,7 +30,11 @@ export interface PostgresDriverOptions {
   readonly kvTable?: string;
   /** Queue table, created when missing. Default "prism_queue". */
   readonly queueTable?: string;
-  /** How long a received message may stay unsettled before it is delivered again. Default 30 s. */
+  /**
+   * How long a claimed message stays invisible to other receivers. The receive that holds it renews
+   * this while it runs, so only a dead (or stopped) receiver's messages come back, after at most this
+   * long. Default 10 s.
+   */
   readonly visibilityTimeoutMs?: number;
   /** Longest a waiting receiver sleeps between checks when no NOTIFY arrives. Default 1 s. */
   readonly pollIntervalMs?: number;
@@ -88,7 +92,7 @@ export function resolveOptions(options: PostgresDriverOptions): ResolvedOptions 
     poolConfig,
     pool: options.pool,
     names: schemaNames(schema, kvTable, queueTable),
-    visibilityTimeoutMs: positiveMs("visibilityTimeoutMs", options.visibilityTimeoutMs ?? 30_000),
+    visibilityTimeoutMs: positiveMs("visibilityTimeoutMs", options.visibilityTimeoutMs ?? 10_000),
     pollIntervalMs: positiveMs("pollIntervalMs", options.pollIntervalMs ?? 1000),
     purgeIntervalMs: positiveMs("purgeIntervalMs", options.purgeIntervalMs ?? 60_000),
     logger: options.logger ?? consoleLogger,

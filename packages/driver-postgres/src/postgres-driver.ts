@@ -1,5 +1,6 @@
 import type {
   Closable,
+  CompareAndSetStore,
   KeyValueBasicInterface,
   Logger,
   Message,
@@ -7,7 +8,7 @@ import type {
   QueueInterface,
   ReceiveOptions,
 } from "@prism/consumer-core";
-import { describeError, PrismError, PrismErrorCode } from "@prism/consumer-core";
+import { describeError, HeldMessages, PrismError, PrismErrorCode } from "@prism/consumer-core";
 import pg from "pg";
 import { mapPostgresError } from "./errors.js";
 import { KeyValueStore } from "./internal/key-value-store.js";
@@ -22,12 +23,14 @@ import { type PostgresDriverOptions, type ResolvedOptions, resolveOptions } from
  * (`QueueInterface`: `FOR UPDATE SKIP LOCKED`, visibility timeout, delivery attempts, positions), e.g. a
  * dead-letter queue you can query with SQL. Create it with `PostgresDriver.connect(options)`.
  */
-export class PostgresDriver implements KeyValueBasicInterface, QueueInterface, Closable {
+export class PostgresDriver implements KeyValueBasicInterface, CompareAndSetStore, QueueInterface, Closable {
   /** Schema-qualified, quoted table names and the NOTIFY channel, for queries of your own. */
   readonly names: SchemaNames;
   private readonly keyValue: KeyValueStore;
   private readonly work: WorkQueue;
   private readonly listener: Listener;
+  /** For each unsettled message, what its receive holds (and keeps invisible to others while it runs). */
+  private readonly holderOf = new WeakMap<Message, HeldMessages<Message>>();
   private readonly closing = new AbortController();
   private purgeTimer: ReturnType<typeof setInterval> | undefined;
   private closed: Promise<void> | undefined;
@@ -100,6 +103,11 @@ export class PostgresDriver implements KeyValueBasicInterface, QueueInterface, C
     return this.run("exists", () => this.keyValue.exists(key));
   }
 
+  /** Stores `value` only while `key` holds `expected` (`undefined`: absent or expired), in one statement. */
+  compareAndSet(key: string, expected: Uint8Array | undefined, value: Uint8Array): Promise<boolean> {
+    return this.run("compareAndSet", () => this.keyValue.compareAndSet(key, expected, value));
+  }
+
   enqueue(queue: string, payload: Uint8Array, metadata: Metadata = {}): Promise<string> {
     return this.run("enqueue", () => this.work.enqueue(queue, payload, metadata));
   }
@@ -112,19 +120,31 @@ export class PostgresDriver implements KeyValueBasicInterface, QueueInterface, C
     this.assertOpen("receive");
     const signal = anySignal(options.signal, this.closing.signal);
     await this.listener.ensureListening();
+    const held = new HeldMessages<Message>({
+      renewEveryMs: this.settings.visibilityTimeoutMs / 3,
+      renew: (messages) => this.work.extend(messages),
+      onError: (error) =>
+        this.logger.warn("postgres: could not extend the visibility of claimed messages", {
+          error: describeError(this.mapError(error, "extend visibility")),
+        }),
+    });
     return receiveMessages(queue, signal, {
       work: this.work,
       listener: this.listener,
       pollIntervalMs: this.settings.pollIntervalMs,
+      held,
+      handOut: (message) => this.holderOf.set(message, held),
       mapError: (error) => this.mapError(error, "receive"),
     });
   }
 
   acknowledge(message: Message): Promise<void> {
+    this.holderOf.get(message)?.release(message);
     return this.run("acknowledge", () => this.work.acknowledge(message));
   }
 
   reject(message: Message, requeue: boolean): Promise<void> {
+    this.holderOf.get(message)?.release(message);
     return this.run("reject", () => this.work.reject(message, requeue));
   }
 

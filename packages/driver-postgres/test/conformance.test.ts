@@ -30,5 +30,9 @@ describe.runIf(pg.available)("postgres", () => {
     harness: { quietMs: 1500, restartServer: async () => void (await restart("postgres")) },
   });
 
-  describeKeyValueConformance({ name: "postgres", create: connect, features: { ttl: true } });
+  describeKeyValueConformance({
+    name: "postgres",
+    create: connect,
+    features: { ttl: true, compareAndSet: true },
+  });
 });

@@ -117,7 +117,7 @@ describe("resolveRedisSettings (TypeScript options)", () => {
       connectTimeoutMs: 5000,
       poolSize: 10,
       keyPrefix: "",
-      claimIdleMs: 30_000,
+      claimIdleMs: 10_000,
       blockMs: 1000,
       batchSize: 32,
       maxLen: 0,

@@ -33,7 +33,10 @@ export interface RedisDriverOptions {
   readonly poolSize?: number;
   /** Prepended to every key and stream name. Default `""`. */
   readonly keyPrefix?: string;
-  /** Pending messages idle this long are reclaimed from consumers presumed dead. Default 30 s. */
+  /**
+   * A member Redis has not heard from for this long counts as departed: its pending messages are taken
+   * over by the others (and it is removed from the group). Default 10 s.
+   */
   readonly claimIdle?: Duration;
   /** How long one XREADGROUP waits for new messages. Default 1 s. */
   readonly block?: Duration;
@@ -157,7 +160,7 @@ export function resolveRedisSettings(options: RedisDriverOptions): RedisSettings
     connectTimeoutMs: ms(options.connectTimeout, 5000),
     poolSize: options.poolSize ?? 10,
     keyPrefix: options.keyPrefix ?? "",
-    claimIdleMs: ms(options.claimIdle, 30_000),
+    claimIdleMs: ms(options.claimIdle, 10_000),
     blockMs: ms(options.block, 1000),
     batchSize: options.batchSize ?? 32,
     maxLen: options.maxLen ?? 0,

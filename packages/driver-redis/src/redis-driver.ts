@@ -1,5 +1,6 @@
 import {
   type Closable,
+  type CompareAndSetStore,
   consoleLogger,
   type KeyValueBasicInterface,
   type Logger,
@@ -24,7 +25,7 @@ import { StreamQueue } from "./internal/stream-queue.js";
  * Redis for Prism: a key/value state store (strings with TTL) and queues on Redis Streams with consumer
  * groups (at-least-once through the pending entries list; see the README). Create it with `connect`.
  */
-export class RedisDriver implements KeyValueBasicInterface, QueueInterface, Closable {
+export class RedisDriver implements KeyValueBasicInterface, CompareAndSetStore, QueueInterface, Closable {
   private readonly keyValue: KeyValueStore;
   private readonly queue: StreamQueue;
 
@@ -80,6 +81,11 @@ export class RedisDriver implements KeyValueBasicInterface, QueueInterface, Clos
 
   exists(key: string): Promise<boolean> {
     return this.keyValue.exists(key);
+  }
+
+  /** SET only while the key holds `expected` (`undefined`: while it is absent), atomically (a Lua script). */
+  compareAndSet(key: string, expected: Uint8Array | undefined, value: Uint8Array): Promise<boolean> {
+    return this.keyValue.compareAndSet(key, expected, value);
   }
 
   /** XADD to the stream `queue`; resolves with the stream id (e.g. "1732644000000-0"). */

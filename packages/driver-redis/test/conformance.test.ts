@@ -29,6 +29,6 @@ describe.runIf(redis.available)("redis (real server)", () => {
   describeKeyValueConformance({
     name: "redis",
     create: () => RedisDriver.connect({ url: redis.url, keyPrefix, logger: silentLogger }),
-    features: { ttl: true },
+    features: { ttl: true, compareAndSet: true },
   });
 });

@@ -11,6 +11,11 @@ export interface PubSubFeatures {
   readonly ordered: boolean;
   /** Implements `ResumableSource`: a subscription can start after a stored position. */
   readonly resumable: boolean;
+  /**
+   * Implements `AcknowledgedSubscriptions` (messages pending until settled): then the queue cases also run
+   * through `subscribeAcknowledged`, `acknowledge` and `reject`. Default false.
+   */
+  readonly acknowledgedSubscriptions?: boolean;
 }
 
 /** What a queue driver declares it does. */
@@ -29,4 +34,6 @@ export interface QueueFeatures {
 export interface KeyValueFeatures {
   /** `ttlSeconds` expires keys. */
   readonly ttl: boolean;
+  /** Implements `CompareAndSetStore`: replicas' checkpoint writes never overwrite each other. Default false. */
+  readonly compareAndSet?: boolean;
 }

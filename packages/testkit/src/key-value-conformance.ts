@@ -1,5 +1,5 @@
 import type { KeyValueBasicInterface } from "@prism/consumer-core";
-import { isClosable } from "@prism/consumer-core";
+import { isClosable, isCompareAndSetStore } from "@prism/consumer-core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { KeyValueFeatures } from "./features.js";
 import { type ConformanceHarness, caseTimeout, resolveHarness, uniqueName } from "./harness.js";
@@ -129,5 +129,50 @@ export function describeKeyValueConformance(options: KeyValueConformanceOptions)
       );
       for (const value of writesAndReads) expect(value).toEqual(bytes("final"));
     });
+
+    const cas = () => {
+      const store = kv();
+      if (!isCompareAndSetStore(store)) throw new Error(`${options.name} does not implement compareAndSet`);
+      return store;
+    };
+
+    it.runIf(options.features.compareAndSet)(
+      "compare-and-set writes only over the expected value",
+      async () => {
+        const k = key("cas");
+        expect(await cas().compareAndSet(k, undefined, bytes("one"))).toBe(true);
+        expect(await kv().get(k)).toEqual(bytes("one"));
+        // Absent was expected, but the key exists; then a stale expected value.
+        expect(await cas().compareAndSet(k, undefined, bytes("two"))).toBe(false);
+        expect(await cas().compareAndSet(k, bytes("zero"), bytes("two"))).toBe(false);
+        expect(await kv().get(k)).toEqual(bytes("one"));
+        expect(await cas().compareAndSet(k, bytes("one"), bytes("two"))).toBe(true);
+        expect(await kv().get(k)).toEqual(bytes("two"));
+        // Binary and empty values compare byte by byte.
+        expect(await cas().compareAndSet(k, bytes("two"), new Uint8Array())).toBe(true);
+        expect(await cas().compareAndSet(k, new Uint8Array([0]), bytes("x"))).toBe(false);
+        expect(await cas().compareAndSet(k, new Uint8Array(), bytes("three"))).toBe(true);
+        expect(await kv().get(k)).toEqual(bytes("three"));
+        // A deleted key counts as absent.
+        await kv().delete(k);
+        expect(await cas().compareAndSet(k, bytes("three"), bytes("four"))).toBe(false);
+        expect(await cas().compareAndSet(k, undefined, bytes("four"))).toBe(true);
+        expect(await kv().get(k)).toEqual(bytes("four"));
+      },
+    );
+
+    it.runIf(options.features.compareAndSet)(
+      "lets exactly one of concurrent compare-and-sets win",
+      async () => {
+        const k = key("cas-race");
+        await kv().set(k, bytes("start"));
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => cas().compareAndSet(k, bytes("start"), bytes(`writer ${i}`))),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const winner = results.indexOf(true);
+        expect(await kv().get(k)).toEqual(bytes(`writer ${winner}`));
+      },
+    );
   });
 }

@@ -1,10 +1,11 @@
 import type { PubSubInterface } from "@prism/consumer-core";
-import { isClosable } from "@prism/consumer-core";
-import { afterEach, beforeEach, describe } from "vitest";
+import { isAcknowledgedSubscriptions, isClosable } from "@prism/consumer-core";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { PubSubFeatures } from "./features.js";
 import { type ConformanceHarness, caseTimeout, resolveHarness } from "./harness.js";
-import { pubSubUnderTest } from "./internal/source.js";
+import { acknowledgedAsQueue, pubSubUnderTest, queueUnderTest } from "./internal/source.js";
 import { sourceCases } from "./internal/source-cases.js";
+import { settlementCases } from "./queue-conformance.js";
 
 export interface PubSubConformanceOptions {
   /** Shown in the test names, e.g. "memstore" or "nats core". */
@@ -28,5 +29,35 @@ export function describePubSubConformance(options: PubSubConformanceOptions): vo
       driver = undefined;
     });
     sourceCases(() => pubSubUnderTest(driver as PubSubInterface), options.features, harness);
+  });
+  if (!options.features.acknowledgedSubscriptions) return;
+  describe(`${options.name}: AcknowledgedSubscriptions conformance`, {
+    timeout: caseTimeout(harness),
+  }, () => {
+    let driver: PubSubInterface | undefined;
+    beforeEach(async () => {
+      driver = await options.create();
+    });
+    afterEach(async () => {
+      if (isClosable(driver)) await driver.close();
+      driver = undefined;
+    });
+    it("implements subscribeAcknowledged, acknowledge and reject", () => {
+      expect(isAcknowledgedSubscriptions(driver)).toBe(true);
+    });
+    const asQueue = () => {
+      if (!isAcknowledgedSubscriptions(driver))
+        throw new Error(`${options.name} has no subscribeAcknowledged`);
+      return acknowledgedAsQueue(driver);
+    };
+    const { consumerGroups, persistent, ordered } = options.features;
+    // Members of a group share an acknowledged subscription's messages, as a queue's receivers do. (A
+    // checkpoint positions only a new group there: acknowledgements say where an existing one stands.)
+    sourceCases(
+      () => queueUnderTest(asQueue()),
+      { consumerGroups, persistent, ordered, resumable: false },
+      harness,
+    );
+    settlementCases(asQueue, harness);
   });
 }

@@ -81,7 +81,8 @@ async function expectNothing(driver: QueueInterface, queue: string, h: ResolvedH
   expect(arrived.map(indexOf)).toEqual([]);
 }
 
-function settlementCases(queue: () => QueueInterface, h: ResolvedHarness): void {
+/** The cases of explicit settlement, for a queue (or acknowledged subscriptions seen as one). */
+export function settlementCases(queue: () => QueueInterface, h: ResolvedHarness): void {
   it("delivers a message rejected with requeue again, counting the delivery", async () => {
     const driver = queue();
     const name = uniqueName(h, "requeue");

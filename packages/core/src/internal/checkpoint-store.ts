@@ -1,34 +1,43 @@
-import { isPartitionedSource } from "../capabilities.js";
-import { describeError } from "../errors.js";
+import { isCompareAndSetStore } from "../capabilities.js";
+import { describeError, PrismError, PrismErrorCode } from "../errors.js";
 import type { ConsumerCounters } from "../health.js";
 import type { KeyValueBasicInterface } from "../interfaces.js";
 import type { Logger } from "../logger.js";
 import type { Offset } from "../message.js";
+import { compareOffsets, laterOffset } from "../offsets.js";
 import { type ConsumerState, decodeState, encodeState } from "../state.js";
 import { CheckpointTracker } from "./checkpoint-tracker.js";
 
 export interface CheckpointStoreDeps {
   readonly key: string;
   readonly stateStore: KeyValueBasicInterface;
-  /** The source driver, for `PartitionedSource`: only owned partitions are written. */
-  readonly source: unknown;
-  readonly topic: string;
-  readonly group: string;
   readonly counters: ConsumerCounters;
   readonly logger: Logger;
   readonly recordError: (error: unknown) => void;
 }
 
+/** Compare-and-set rounds one commit may lose to other members' writes before it gives up (and retries later). */
+const maxConflicts = 20;
+
 /**
  * The consumer's state in the state store: loads it at start, tracks the checkpoint, and writes it —
  * one write at a time, and only when the checkpoint or the retry count moved.
+ *
+ * Replicas of one config share the state key, so a write merges with what is stored: per partition the
+ * later of the stored offset and this member's (a partition's checkpoint never moves backwards, whoever
+ * writes it), and the retry count grows by this member's retries since its last write. Every offset a
+ * member writes is safe on its own (it and everything before it in the partition finished here, or was
+ * finished when this member started from it), so the later of two is too. With a `CompareAndSetStore` the
+ * merge is written only if nobody wrote in between (otherwise it is redone); other stores write last-wins.
  */
 export class CheckpointStore {
   tracker = new CheckpointTracker({ offsets: {}, offset: null, lastMessageId: null });
   lastCommitAt: number | undefined;
   private retryCount = 0;
-  /** What the store holds; nothing is written until the checkpoint or the retry count moves. */
-  private committed = { version: 0, retryCount: 0 };
+  /** Retries already added to the stored count. */
+  private retriesWritten = 0;
+  /** The tracker version last written; nothing is written until it or the retry count moves. */
+  private committedVersion = 0;
   /** The state as last read at start or written since. */
   private lastState: ConsumerState | undefined;
   private chain: Promise<unknown> = Promise.resolve();
@@ -36,17 +45,21 @@ export class CheckpointStore {
 
   constructor(private readonly deps: CheckpointStoreDeps) {}
 
+  /** Whether concurrent commits of replicas are merged safely (the state store can compare-and-set). */
+  get atomic(): boolean {
+    return isCompareAndSetStore(this.deps.stateStore);
+  }
+
   /** Reads the stored state (if any) and continues from it; resolves with it. */
   async load(): Promise<ConsumerState | undefined> {
-    const stored = await this.read();
+    const stored = (await this.read()).state;
     if (stored) {
       this.tracker = new CheckpointTracker({
         offsets: stored.offsets,
         offset: stored.offset,
         lastMessageId: stored.last_message_id,
       });
-      this.retryCount = stored.retry_count;
-      this.committed = { version: this.tracker.version, retryCount: this.retryCount };
+      this.committedVersion = this.tracker.version;
       this.lastState = stored;
     }
     return stored;
@@ -54,7 +67,7 @@ export class CheckpointStore {
 
   /** The stored offset of `partition`, read fresh: it may have been assigned long after start. */
   async storedOffset(partition: string): Promise<Offset | undefined> {
-    return (await this.read())?.offsets[partition];
+    return (await this.read()).state?.offsets[partition];
   }
 
   countRetry(): void {
@@ -88,45 +101,55 @@ export class CheckpointStore {
   private async write(): Promise<ConsumerState> {
     const version = this.tracker.version;
     const retryCount = this.retryCount;
-    if (version === this.committed.version && retryCount === this.committed.retryCount) {
-      return this.lastState ?? this.snapshot(this.tracker.offsets);
+    if (version === this.committedVersion && retryCount === this.retriesWritten) {
+      return this.lastState ?? this.merge(undefined, 0);
     }
-    const state = this.snapshot(await this.offsetsToStore());
-    await this.deps.stateStore.set(this.deps.key, encodeState(state));
-    this.committed = { version, retryCount };
-    this.lastState = state;
-    this.lastCommitAt = Date.now();
-    this.deps.counters.commits++;
-    return state;
+    const { stateStore, key } = this.deps;
+    for (let conflicts = 0; ; conflicts++) {
+      const stored = await this.read();
+      const state = this.merge(stored.state, retryCount - this.retriesWritten);
+      const bytes = encodeState(state);
+      if (!isCompareAndSetStore(stateStore)) {
+        await stateStore.set(key, bytes);
+      } else if (!(await stateStore.compareAndSet(key, stored.bytes, bytes))) {
+        if (conflicts < maxConflicts) continue;
+        throw new PrismError(
+          PrismErrorCode.BackendUnavailable,
+          `checkpoint at "${key}" changed under ${maxConflicts} writes in a row (other replicas committing); retried at the next commit`,
+        );
+      }
+      this.committedVersion = version;
+      this.retriesWritten = retryCount;
+      this.lastState = state;
+      this.lastCommitAt = Date.now();
+      this.deps.counters.commits++;
+      return state;
+    }
   }
 
-  private snapshot(offsets: Record<string, Offset>): ConsumerState {
+  /** This member's checkpoint merged into the stored one: no partition moves backwards. */
+  private merge(stored: ConsumerState | undefined, newRetries: number): ConsumerState {
+    const tracker = this.tracker;
+    const offsets: Record<string, Offset> = { ...stored?.offsets };
+    for (const [partition, offset] of Object.entries(tracker.offsets)) {
+      offsets[partition] = laterOffset(offsets[partition], offset);
+    }
+    // The seed's single-stream fields name the last message finished: ours unless the store is ahead.
+    const storedAhead =
+      stored?.offset != null &&
+      tracker.lastOffset !== null &&
+      (compareOffsets(stored.offset, tracker.lastOffset) ?? 0) > 0;
     return {
-      offset: this.tracker.lastOffset,
-      offsets: { ...offsets },
-      last_message_id: this.tracker.lastMessageId,
+      offset: storedAhead ? (stored?.offset ?? null) : tracker.lastOffset,
+      offsets,
+      last_message_id: storedAhead ? (stored?.last_message_id ?? null) : tracker.lastMessageId,
       last_updated: new Date().toISOString(),
-      retry_count: this.retryCount,
+      retry_count: (stored?.retry_count ?? 0) + newRetries,
     };
   }
 
-  /**
-   * The offsets to write. A partitioned source's members share the state key, so only the partitions
-   * this process owns are taken from the tracker; the rest are kept as stored (other members' work).
-   */
-  private async offsetsToStore(): Promise<Record<string, Offset>> {
-    const { source, topic, group } = this.deps;
-    if (!isPartitionedSource(source)) return { ...this.tracker.offsets };
-    const offsets = { ...(await this.read())?.offsets };
-    for (const partition of source.ownedPartitions(topic, group)) {
-      const offset = this.tracker.offsets[partition];
-      if (offset !== undefined) offsets[partition] = offset;
-    }
-    return offsets;
-  }
-
-  private async read(): Promise<ConsumerState | undefined> {
+  private async read(): Promise<{ bytes: Uint8Array | undefined; state: ConsumerState | undefined }> {
     const bytes = await this.deps.stateStore.get(this.deps.key);
-    return bytes === undefined ? undefined : decodeState(bytes, this.deps.key);
+    return { bytes, state: bytes === undefined ? undefined : decodeState(bytes, this.deps.key) };
   }
 }

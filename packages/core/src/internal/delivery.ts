@@ -8,6 +8,7 @@ import { isPromiseLike, sleep } from "./async.js";
 import type { CheckpointStore } from "./checkpoint-store.js";
 import type { TrackedMessage } from "./checkpoint-tracker.js";
 import type { RunDeps } from "./run-deps.js";
+import type { Settlement } from "./source-session.js";
 
 /** A first attempt made before the message reached `deliver` (the inline path), and how it failed. */
 export interface FailedFirstAttempt {
@@ -31,6 +32,8 @@ const maxPendingAcks = 1024;
  */
 export class Delivery {
   readonly maxAttempts: number;
+  /** How the source's messages are settled, once it is open; undefined when they need no settlement. */
+  settlement: Settlement | undefined;
   private readonly pendingAcks = new Set<Promise<void>>();
 
   constructor(
@@ -109,18 +112,18 @@ export class Delivery {
   }
 
   /**
-   * Marks messages finished so the checkpoint can move past them. A queue's acknowledgements are
-   * pipelined: the next message is taken while they travel, the checkpoint moves once they are
+   * Marks messages finished so the checkpoint can move past them. Acknowledgements (queues, acknowledged
+   * subscriptions) are pipelined: the next message is taken while they travel, the checkpoint moves once they are
    * confirmed, and `acknowledged()` lets stop wait for them. At most `maxPendingAcks` travel at once.
    */
   async settle(messages: Message[], entries: TrackedMessage[]): Promise<void> {
-    const source = this.deps.slots.messageSource;
-    if (source.kind !== "queue") {
+    const settlement = this.settlement;
+    if (!settlement) {
       this.finish(entries);
       return;
     }
     const acknowledge = (message: Message) =>
-      source.driver.acknowledge(message).catch((error) => {
+      settlement.acknowledge(message).catch((error) => {
         // Processing succeeded; the backend may deliver the message again (at-least-once).
         this.deps.counters.acknowledgeErrors++;
         this.deps.recordError(error);
@@ -148,10 +151,10 @@ export class Delivery {
 
   /** Gives unfinished messages back to a queue so they are delivered again without waiting for a timeout. */
   async release(messages: Message[]): Promise<void> {
-    const source = this.deps.slots.messageSource;
-    if (source.kind !== "queue") return;
+    const settlement = this.settlement;
+    if (!settlement) return;
     for (const message of messages) {
-      await source.driver.reject(message, true).catch((error) => this.deps.recordError(error));
+      await settlement.reject(message, true).catch((error) => this.deps.recordError(error));
     }
   }
 

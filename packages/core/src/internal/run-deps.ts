@@ -8,6 +8,8 @@ import type { ResolvedBehavior } from "./resolve-behavior.js";
 /** What one run of a consumer works with. */
 export interface RunDeps {
   readonly name: string;
+  /** This process's id in its group: `{name}@{host}:{pid}:{random}`. */
+  readonly member: string;
   readonly behavior: ResolvedBehavior;
   readonly onExhausted: ExhaustedAction;
   readonly slots: BoundSlots;

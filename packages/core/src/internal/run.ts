@@ -1,5 +1,7 @@
-import { isResumableSource } from "../capabilities.js";
+import { isPartitionedSource, isResumableSource } from "../capabilities.js";
 import { describeError, PrismError, PrismErrorCode } from "../errors.js";
+import type { GroupChangeRecord } from "../health.js";
+import type { GroupChange } from "../interfaces.js";
 import type { Message } from "../message.js";
 import type { MessageProcessor } from "../processor.js";
 import { type ConsumerState, stateKey } from "../state.js";
@@ -7,8 +9,14 @@ import { isPromiseLike, settlesWithin } from "./async.js";
 import { CheckpointStore } from "./checkpoint-store.js";
 import { Delivery, type FailedFirstAttempt } from "./delivery.js";
 import type { RunDeps } from "./run-deps.js";
+import { openSource, type SourceSession } from "./source-session.js";
 
 export type { RunDeps } from "./run-deps.js";
+
+/** Group changes kept for `health()`. */
+const keptGroupChanges = 20;
+/** How long a revoking source waits at most for in-flight work before the final commit of its partitions. */
+const revokeGraceMs = 10_000;
 
 export type RunPhase = "running" | "draining" | "stopped" | "failed";
 
@@ -32,6 +40,11 @@ export class ConsumerRun {
   /** With `ordering: "partition"`: the last work queued per partition; the next one runs after it. */
   private readonly lanes = new Map<string, Promise<void>>();
   private inFlightMessages = 0;
+  /** Resolved when nothing is in flight (for a source revoking partitions). */
+  private idleWaiters: Array<() => void> = [];
+  private session: SourceSession | undefined;
+  /** The source's recent group changes, newest last. */
+  readonly groupChanges: GroupChangeRecord[] = [];
   private wakeLoop: (() => void) | undefined;
   private loop: Promise<void> = Promise.resolve();
   private shutdownPromise: Promise<void> | undefined;
@@ -47,14 +60,15 @@ export class ConsumerRun {
     this.checkpoints = new CheckpointStore({
       key: this.key,
       stateStore: slots.stateStore,
-      source: slots.messageSource.driver,
-      topic: behavior.topic,
-      group: behavior.consumerGroup,
       counters: deps.counters,
       logger: deps.logger,
       recordError: deps.recordError,
     });
     this.delivery = new Delivery(deps, this.checkpoints, this.workAbort.signal, (error) => this.fail(error));
+  }
+
+  get member(): string {
+    return this.deps.member;
   }
 
   get inFlight(): number {
@@ -63,6 +77,14 @@ export class ConsumerRun {
 
   get lastCommitAt(): number | undefined {
     return this.checkpoints.lastCommitAt;
+  }
+
+  /** Partitions the source says this process owns, for partitioned sources. */
+  get ownedPartitions(): string[] | undefined {
+    const source = this.deps.slots.messageSource.driver;
+    if (!isPartitionedSource(source)) return undefined;
+    const { topic, consumerGroup } = this.deps.behavior;
+    return [...source.ownedPartitions(topic, consumerGroup)].sort();
   }
 
   get checkpoint() {
@@ -92,16 +114,24 @@ export class ConsumerRun {
         key: this.key,
       });
     }
-    const signal = this.pullAbort.signal;
-    const messages =
-      source.kind === "pubsub"
-        ? await source.driver.subscribe(behavior.topic, behavior.consumerGroup, { signal })
-        : await source.driver.receive(behavior.topic, {
-            signal,
-            group: behavior.consumerGroup,
-            consumerId: this.deps.name,
-          });
-    this.loop = this.pull(messages);
+    if (!this.checkpoints.atomic) {
+      logger.info(
+        "the state store cannot compare-and-set: replicas of this consumer committing at the same moment may overwrite each other's checkpoint",
+        { key: this.key },
+      );
+    }
+    const session = await openSource(source, {
+      topic: behavior.topic,
+      group: behavior.consumerGroup,
+      member: this.deps.member,
+      signal: this.pullAbort.signal,
+      onGroupChange: (change) => this.groupChanged(change),
+      logger,
+    });
+    this.session = session;
+    this.delivery.settlement = session.settlement;
+    logger.info("joined the group", { key: this.key, member: this.deps.member });
+    this.loop = this.pull(session.messages);
     if (behavior.autoCommit && behavior.commitIntervalMs > 0) {
       this.commitTimer = setInterval(() => this.checkpoints.commitInBackground(), behavior.commitIntervalMs);
       this.commitTimer.unref?.();
@@ -123,7 +153,7 @@ export class ConsumerRun {
   }
 
   private async drainAndClose(timeoutMs: number): Promise<void> {
-    const { behavior, slots, logger } = this.deps;
+    const { behavior, logger } = this.deps;
     this.phase = "draining";
     this.stopping = true;
     this.wakeLoop?.();
@@ -160,14 +190,42 @@ export class ConsumerRun {
       await settlesWithin(drained(), Math.min(timeoutMs, 1000));
     }
     await finalCommit();
-    if (slots.messageSource.kind === "pubsub") {
-      await slots.messageSource.driver
-        .unsubscribe(behavior.topic, behavior.consumerGroup)
-        .catch((error) => logger.warn("unsubscribe failed", { error: describeError(error) }));
-    }
+    await this.session?.leave();
+    logger.info("left the group", { key: this.key, member: this.deps.member });
     this.phase = this.failure ? "failed" : "stopped";
     this.markClosed(this.failure);
     if (commitError !== undefined && !this.failure) throw commitError;
+  }
+
+  /**
+   * A change the source reported: logged and kept for `health()`. Before partitions go to other members,
+   * the work taken from them finishes (for a while) and is committed, so their next owner starts here.
+   */
+  private async groupChanged(change: GroupChange): Promise<void> {
+    this.groupChanges.push({ at: Date.now(), change });
+    if (this.groupChanges.length > keptGroupChanges) this.groupChanges.shift();
+    this.deps.logger.info(`group change: ${describeGroupChange(change)}`, {
+      key: this.key,
+      member: this.deps.member,
+    });
+    if (change.kind !== "revoking" || this.phase !== "running") return;
+    await settlesWithin(this.idle(), revokeGraceMs);
+    await this.commit().catch((error) => this.deps.recordError(error));
+  }
+
+  /** Resolves once no message is in flight and every acknowledgement was answered. */
+  private async idle(): Promise<void> {
+    if (this.inFlightMessages > 0) {
+      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    }
+    await this.delivery.acknowledged();
+  }
+
+  private wakeIdle(): void {
+    if (this.inFlightMessages > 0 || this.idleWaiters.length === 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   /** Stops the consumer because of `error`; in-flight work still finishes, nothing is checkpointed past it. */
@@ -198,13 +256,13 @@ export class ConsumerRun {
   }
 
   private async pullMessages(iterator: AsyncIterator<Message>): Promise<void> {
-    const { behavior, counters, slots } = this.deps;
+    const { behavior, counters } = this.deps;
     const concurrency = behavior.concurrency;
     // One message at a time: its first attempt runs inline, and only a failure takes the general
     // (retrying) path. A pub/sub message then needs no bookkeeping beyond the checkpoint; a queue's is
     // acknowledged in the background (pipelined) and finishes when the backend confirms.
     const inline = concurrency === 1;
-    const queue = slots.messageSource.kind === "queue";
+    const settles = this.delivery.settlement !== undefined;
     const processor = this.deps.processor as MessageProcessor;
     const firstAttempt = this.delivery.context(1);
     const commitEach = behavior.autoCommit && behavior.commitIntervalMs === 0;
@@ -231,12 +289,13 @@ export class ConsumerRun {
         failed = { error };
       }
       this.inFlightMessages = 0;
+      if (this.idleWaiters.length > 0) this.wakeIdle();
       if (failed) {
         await this.dispatch([message], failed);
         continue;
       }
       counters.processed++;
-      if (queue) {
+      if (settles) {
         await this.delivery.settle([message], [this.checkpoints.tracker.begin(message)]);
         continue;
       }
@@ -305,6 +364,7 @@ export class ConsumerRun {
       .finally(() => {
         this.inFlightMessages -= messages.length;
         this.inFlightWork.delete(work);
+        this.wakeIdle();
         if (lane !== undefined && this.lanes.get(lane) === work) this.lanes.delete(lane);
         const wake = this.wakeLoop;
         this.wakeLoop = undefined;
@@ -321,4 +381,12 @@ export class ConsumerRun {
     if (messages.length > 1) return "*batches";
     return messages[0]?.position?.partition ?? "";
   }
+}
+
+function describeGroupChange(change: GroupChange): string {
+  if (change.kind === "claimed") {
+    return `took over ${change.messages} unsettled message(s) of departed member ${change.from}`;
+  }
+  const partitions = change.partitions.length > 0 ? change.partitions.join(", ") : "none";
+  return change.kind === "assigned" ? `owns partitions ${partitions}` : `giving up partitions ${partitions}`;
 }

@@ -23,6 +23,18 @@ export class PartitionProgress {
     return count;
   }
 
+  /**
+   * A delivery taken back before the reader got it (its partition is being given up): the offset comes
+   * again as if it had not been delivered.
+   */
+  undeliver(offset: bigint): void {
+    if (this.next === undefined || offset < this.next) this.next = offset;
+    const count = this.unsettled.get(offset);
+    if (count === undefined) return;
+    if (count <= 1) this.unsettled.delete(offset);
+    else this.unsettled.set(offset, count - 1);
+  }
+
   /** Marks an offset done: it is not delivered again. */
   settle(offset: bigint): void {
     this.unsettled.delete(offset);

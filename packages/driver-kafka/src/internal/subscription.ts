@@ -1,5 +1,6 @@
 import {
   type CheckpointLookup,
+  type GroupChange,
   type Message,
   PrismError,
   PrismErrorCode,
@@ -16,6 +17,7 @@ import { subscriptionAwareAssigner } from "./subscription-aware-assigner.js";
 interface Handed {
   readonly message: Message;
   readonly partition: number;
+  readonly offset: bigint;
   readonly epoch: number;
 }
 
@@ -29,28 +31,43 @@ export interface SubscriptionOptions {
   readonly progress: (partition: number) => PartitionProgress;
   readonly resume: CheckpointLookup | undefined;
   readonly onReconnect: (error: unknown) => void;
+  readonly onGroupChange: ((change: GroupChange) => void | Promise<void>) | undefined;
 }
 
 const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
+/** How long a member giving partitions up waits for the consumer to finish and commit them. */
+const revokeGraceMs = 10_000;
+
 /**
  * One kafkajs group member for one topic. Fetched batches are handed to the reader through a bounded
- * channel (kafkajs waits — and heartbeats — while it is full). Each partition is positioned on its first
- * batch of a group generation: where this driver left off, else right after the consumer's checkpoint
- * (`resumeAfter`), else where Kafka's group offset says. Messages of a partition that was revoked or
- * re-positioned while they waited are dropped before the reader sees them.
+ * channel (kafkajs waits — and heartbeats — while it is full).
+ *
+ * Partitions are positioned as soon as they are assigned, not when their next batch arrives: where this
+ * driver left off, else right after the consumer's checkpoint (`resumeAfter`), else where Kafka's group
+ * offset says. When the group rebalances (a member joins, leaves or died), every partition is given up
+ * at once (kafkajs's eager protocol): what waits in the channel is taken back (those partitions rewind to
+ * the first message the reader has not taken), the batch being handed over stops, and the consumer is
+ * told (`revoking`) and given up to `revokeGraceMs` to finish and commit, before this member rejoins — so
+ * a joining member waits for no backlog, and the next owner of a partition starts where this one stopped.
  */
 export class Subscription {
   /** Partitions of the current generation; empty while the group rebalances. */
   readonly owned = new Set<number>();
-  private readonly positioned = new Set<number>();
   private readonly epochs = new Map<number, number>();
+  /** Per partition of the current generation: where it starts, once looked up (and sought). */
+  private readonly positions = new Map<number, Promise<bigint | undefined>>();
   private readonly committed = new Map<number, bigint>();
   private readonly channel;
   private readonly consumer: Consumer;
   private commitTimer: ReturnType<typeof setInterval> | undefined;
   private closing: Promise<void> | undefined;
   private assigned: Set<number> = new Set();
+  /** Set from the moment a rebalance is seen until the new assignment: nothing more is handed over. */
+  private revoked: Promise<void> | undefined;
+  /** Aborted when the generation's partitions are given up: ends waits to hand a message over. */
+  private generation = new AbortController();
+  private lastHeartbeatAt = 0;
 
   private constructor(private readonly o: SubscriptionOptions) {
     this.channel = pushChannel<Handed>({ capacity: o.options.bufferSize });
@@ -58,6 +75,8 @@ export class Subscription {
       groupId: o.group,
       sessionTimeout: o.options.sessionTimeoutMs,
       heartbeatInterval: o.options.heartbeatIntervalMs,
+      // A fetch waits for data at most one heartbeat: an idle member still learns of a rebalance on time.
+      maxWaitTimeInMs: o.options.heartbeatIntervalMs,
       allowAutoTopicCreation: false,
       partitionAssigners: [subscriptionAwareAssigner],
     });
@@ -82,7 +101,8 @@ export class Subscription {
       this.assign(event.payload.memberAssignment[o.topic] ?? []);
       joined();
     });
-    consumer.on(consumer.events.REBALANCING, () => this.owned.clear());
+    // A rebalance kafkajs noticed between batches: it rejoins at once, so this cannot hold it back.
+    consumer.on(consumer.events.REBALANCING, () => void this.revoke());
     consumer.on(consumer.events.CRASH, (event) => o.onReconnect(event.payload.error));
     try {
       await consumer.connect();
@@ -126,8 +146,7 @@ export class Subscription {
     ): IteratorResult<Message> | Promise<IteratorResult<Message>> => {
       if (next.done) return done;
       const { message, partition, epoch } = next.value;
-      // Only the epoch decides: while the group rebalances (`owned` is empty) what waits here still belongs
-      // to this member; a partition that is then revoked gets a new epoch, which drops the rest of it.
+      // A partition that was revoked or re-positioned got a new epoch, which drops what was fetched before.
       if (this.epochOf(partition) === epoch) return { done: false, value: message };
       return source.next().then(current);
     };
@@ -150,7 +169,7 @@ export class Subscription {
     if (this.closing || !this.assigned.has(partition)) return false;
     this.bump(partition);
     this.o.progress(partition).next = offset;
-    this.positioned.add(partition);
+    this.positions.set(partition, Promise.resolve(offset));
     this.consumer.seek({ topic: this.o.topic, partition, offset: String(offset) });
     return true;
   }
@@ -176,45 +195,81 @@ export class Subscription {
       if (this.o.mode === "queue") await this.commit().catch(() => {});
       for (const partition of this.assigned) this.o.progress(partition).forgetPosition();
       this.owned.clear();
+      // Disconnecting leaves the group: the others rebalance at once instead of after the session timeout.
       await this.consumer.disconnect().catch(() => {});
     })();
     return this.closing;
   }
 
+  /** A new generation's assignment: revoked partitions are forgotten, the rest positioned at once. */
   private assign(partitions: number[]): void {
     const next = new Set(partitions);
     for (const partition of this.assigned) {
       if (next.has(partition)) continue;
-      // Revoked: what waits in the channel is dropped, the new owner starts from the checkpoint.
       this.bump(partition);
       this.o.progress(partition).forgetPosition();
     }
     this.assigned = next;
-    this.positioned.clear();
+    this.revoked = undefined;
+    this.generation = new AbortController();
     this.owned.clear();
-    for (const partition of next) this.owned.add(partition);
+    this.positions.clear();
+    for (const partition of next) {
+      this.owned.add(partition);
+      const positioning = this.position(partition);
+      // Awaited by the partition's next batch (which fails with the error); never unhandled.
+      positioning.catch(() => {});
+      this.positions.set(partition, positioning);
+    }
+    void this.o.onGroupChange?.({
+      kind: "assigned",
+      partitions: [...next].sort((a, b) => a - b).map(String),
+    });
+  }
+
+  /**
+   * The group is rebalancing: stop handing over, take back what waits in the channel (its partitions
+   * resume at the first message not taken), and let the consumer finish and commit. Once per generation.
+   */
+  private revoke(): Promise<void> {
+    this.revoked ??= (async () => {
+      this.generation.abort();
+      const waiting = this.channel.drain();
+      for (const { partition, offset } of waiting) {
+        const progress = this.o.progress(partition);
+        progress.undeliver(offset);
+      }
+      for (const partition of this.assigned) this.bump(partition);
+      this.owned.clear();
+      const partitions = [...this.assigned].sort((a, b) => a - b).map(String);
+      if (partitions.length === 0 || !this.o.onGroupChange || this.closing) return;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.resolve(this.o.onGroupChange({ kind: "revoking", partitions })).catch(() => {}),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, revokeGraceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    })();
+    return this.revoked;
   }
 
   private async handBatch({ batch, resolveOffset, heartbeat, isRunning }: EachBatchPayload): Promise<void> {
     const partition = batch.partition;
-    if (!this.owned.has(partition) || this.closing) return;
-    const progress = this.o.progress(partition);
-    if (!this.positioned.has(partition)) {
-      const start = await this.startOffset(partition, progress);
-      this.positioned.add(partition);
-      const first = batch.firstOffset();
-      if (start !== undefined && (first === null || BigInt(first) !== start)) {
-        this.consumer.seek({ topic: this.o.topic, partition, offset: String(start) });
-        return;
-      }
-    }
+    if (!this.owned.has(partition) || this.closing || this.revoked) return;
     const epoch = this.epochOf(partition);
+    const start = await this.positions.get(partition);
+    const first = batch.firstOffset();
+    // The partition was sought elsewhere: kafkajs fetches from there next.
+    if (start !== undefined && (first === null || BigInt(first) !== start)) return;
+    const progress = this.o.progress(partition);
     // Resolved once, when the loop ends: kafkajs's resolveOffset costs more per message than the rest of
     // the hand-over, and only the last resolved offset matters (where the next fetch starts).
     let resolved: string | undefined;
     try {
       for (const kafkaMessage of batch.messages) {
-        // Every seek of this class bumps the partition's epoch, so the epoch also tells a stale batch.
+        // Every seek and rebalance bumps the partition's epoch, so the epoch also tells a stale batch.
         if (!isRunning() || this.closing || this.epochOf(partition) !== epoch) return;
         const offset = BigInt(kafkaMessage.offset);
         const behind = progress.next !== undefined && offset < progress.next;
@@ -224,8 +279,11 @@ export class Subscription {
         }
         const attempt = progress.deliver(offset, this.o.mode === "queue");
         const message = toMessage(this.o.topic, partition, kafkaMessage, attempt);
-        const handed = { message, partition, epoch };
-        if (!this.channel.offer(handed) && !(await this.handWhenRoom(handed, heartbeat))) return;
+        const handed = { message, partition, offset, epoch };
+        if (!this.channel.offer(handed) && !(await this.handWhenRoom(handed, heartbeat))) {
+          progress.undeliver(offset);
+          return;
+        }
         resolved = kafkaMessage.offset;
       }
     } finally {
@@ -233,19 +291,42 @@ export class Subscription {
     }
   }
 
-  /** Waits for room in the channel, heartbeating so a slow consumer does not lose its partitions. */
+  /**
+   * Waits for room in the channel, heartbeating on time so the group sees this member alive and this
+   * member sees a rebalance: then it gives its partitions up (see `revoke`) before kafkajs rejoins.
+   */
   private async handWhenRoom(item: Handed, heartbeat: () => Promise<void>): Promise<boolean> {
-    const pushed = this.channel.push(item);
+    const pushed = this.channel.push(item, this.generation.signal);
+    const interval = this.o.options.heartbeatIntervalMs;
     for (;;) {
       let timer: ReturnType<typeof setTimeout> | undefined;
+      const dueIn = Math.max(0, this.lastHeartbeatAt + interval - Date.now());
       const tick = new Promise<"tick">((resolve) => {
-        timer = setTimeout(() => resolve("tick"), this.o.options.heartbeatIntervalMs);
+        timer = setTimeout(() => resolve("tick"), dueIn);
       });
       const outcome = await Promise.race([pushed, tick]);
       clearTimeout(timer);
       if (outcome !== "tick") return outcome;
-      await heartbeat();
+      this.lastHeartbeatAt = Date.now();
+      try {
+        await heartbeat();
+      } catch (error) {
+        // Rebalancing (or the session is gone): give up before kafkajs rejoins, then let it handle the error.
+        await this.revoke();
+        if (!(await pushed)) this.o.progress(item.partition).undeliver(item.offset);
+        throw error;
+      }
     }
+  }
+
+  /** Where `partition` starts in this generation, sought at once (not when its next batch comes). */
+  private async position(partition: number): Promise<bigint | undefined> {
+    const start = await this.startOffset(partition, this.o.progress(partition));
+    if (start !== undefined && this.assigned.has(partition) && !this.closing) {
+      this.o.progress(partition).next = start;
+      this.consumer.seek({ topic: this.o.topic, partition, offset: String(start) });
+    }
+    return start;
   }
 
   private async startOffset(partition: number, progress: PartitionProgress): Promise<bigint | undefined> {

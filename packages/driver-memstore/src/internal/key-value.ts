@@ -1,4 +1,4 @@
-import type { KeyValueBasicInterface } from "@prism/consumer-core";
+import { bytesEqual, type KeyValueBasicInterface } from "@prism/consumer-core";
 
 interface Entry {
   readonly value: Uint8Array;
@@ -35,6 +35,12 @@ export class MemKeyValue implements KeyValueBasicInterface {
 
   async exists(key: string): Promise<boolean> {
     return this.live(key) !== undefined;
+  }
+
+  async compareAndSet(key: string, expected: Uint8Array | undefined, value: Uint8Array): Promise<boolean> {
+    if (!bytesEqual(this.live(key)?.value, expected)) return false;
+    this.entries.set(key, { value: value.slice(), expiresAt: 0 });
+    return true;
   }
 
   private live(key: string): Entry | undefined {

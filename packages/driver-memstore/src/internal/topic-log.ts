@@ -11,13 +11,23 @@ interface Group {
   readonly members: Set<LogIterator>;
   /** Members waiting for a message to be published. */
   readonly waiting: Waiters<void>;
+  /** Messages to deliver again before new ones: rejected with requeue, or not settled in time. */
+  redeliveries: Message[];
+  /** Messages handed to acknowledging members, unsettled, with when they are delivered again (in order). */
+  readonly pending: Map<Message, number>;
+  expiryTimer: ReturnType<typeof setTimeout> | undefined;
 }
+
+/** How a pending message of an acknowledging member is settled. */
+export type Outcome = "acknowledge" | "requeue" | "drop";
 
 export interface TopicLogOptions {
   /** Most messages the slowest group may lag behind; `publish` waits beyond it. */
   readonly capacity: number;
   /** Messages kept for replay once every group has received them. */
   readonly retention: number;
+  /** How long a message of an acknowledged subscription may stay unsettled before it is delivered again. */
+  readonly visibilityTimeoutMs: number;
   readonly now: () => number;
 }
 
@@ -33,6 +43,8 @@ export class TopicLog {
   private endSeq = 1;
   private readonly groups = new Map<string, Group>();
   private readonly publishers = new Waiters<void>();
+  /** The group of every message handed to an acknowledging member. */
+  private readonly groupOf = new WeakMap<Message, Group>();
 
   constructor(
     readonly topic: string,
@@ -70,25 +82,37 @@ export class TopicLog {
   }
 
   /**
-   * Joins `groupId` (created on first use, starting at the oldest retained message). When the group has
-   * no members yet and `resume` is given, the group's cursor moves right after the offset it returns.
+   * Joins `groupId` (created on first use, starting at the oldest retained message). When `resume` is
+   * given, the group's cursor moves right after the offset it returns: for a plain member when the group
+   * has no members yet; for an acknowledging member only when the group is new (acknowledgements, not
+   * the checkpoint, say where an existing group stands). An acknowledging member's messages stay pending
+   * until settled; what it leaves unsettled when it stops goes to the group again.
    */
   async subscribe(
     groupId: string,
     signal: AbortSignal | undefined,
-    resume?: CheckpointLookup,
+    resume: CheckpointLookup | undefined,
+    acknowledging: boolean,
   ): Promise<LogIterator> {
     let group = this.groups.get(groupId);
+    const created = !group;
     if (!group) {
-      group = { next: this.firstSeq, members: new Set(), waiting: new Waiters() };
+      group = {
+        next: this.firstSeq,
+        members: new Set(),
+        waiting: new Waiters(),
+        redeliveries: [],
+        pending: new Map(),
+        expiryTimer: undefined,
+      };
       this.groups.set(groupId, group);
     }
-    if (resume && group.members.size === 0) {
+    if (resume && (acknowledging ? created : group.members.size === 0)) {
       const offset = await resume("0");
       if (offset !== undefined)
         group.next = Math.min(Math.max(Number(offset) + 1, this.firstSeq), this.endSeq);
     }
-    const iterator = new LogIterator(this, group, signal);
+    const iterator = new LogIterator(this, group, signal, acknowledging);
     group.members.add(iterator);
     return iterator;
   }
@@ -98,17 +122,72 @@ export class TopicLog {
     for (const member of this.groups.get(groupId)?.members ?? []) member.close();
   }
 
-  /** The group's next message, if one is published and not yet taken. */
-  take(group: Group): Message | undefined {
-    if (group.next >= this.endSeq) return undefined;
-    const message = this.entries[this.head + (group.next - this.firstSeq)];
-    group.next++;
-    if (this.publishers.size > 0 && this.lag < this.options.capacity) this.publishers.wakeAll();
+  /** The group's next message — one given back first, else the next published — if there is one. */
+  take(group: Group, member: LogIterator): Message | undefined {
+    let message = group.redeliveries.shift();
+    if (message === undefined) {
+      if (group.next >= this.endSeq) return undefined;
+      message = this.entries[this.head + (group.next - this.firstSeq)] as Message;
+      group.next++;
+      if (this.publishers.size > 0 && this.lag < this.options.capacity) this.publishers.wakeAll();
+    }
+    if (member.acknowledging) {
+      // Settling names the message, so each group's delivery must be an object of its own.
+      if (this.groupOf.has(message)) message = { ...message };
+      this.groupOf.set(message, group);
+      group.pending.set(message, this.options.now() + this.options.visibilityTimeoutMs);
+      group.expiryTimer ??= this.scheduleExpiry(group, this.options.visibilityTimeoutMs);
+    }
     return message;
+  }
+
+  /** Settles a message handed to an acknowledging member; false when this log never handed it out. */
+  settle(message: Message, outcome: Outcome): boolean {
+    const group = this.groupOf.get(message);
+    if (!group) return false;
+    if (!group.pending.delete(message)) {
+      throw new Error(
+        `memstore topic "${this.topic}": message ${message.id} is not pending ` +
+          "(already settled, or its visibility timeout passed and it was delivered again)",
+      );
+    }
+    if (outcome === "requeue") this.giveBack(group, [message]);
+    return true;
   }
 
   leave(group: Group, member: LogIterator): void {
     group.members.delete(member);
+  }
+
+  private scheduleExpiry(group: Group, ms: number): ReturnType<typeof setTimeout> {
+    const timer = setTimeout(() => this.expire(group), ms);
+    timer.unref?.();
+    return timer;
+  }
+
+  /** Delivers again what acknowledging members did not settle in time. */
+  private expire(group: Group): void {
+    group.expiryTimer = undefined;
+    const now = this.options.now();
+    const expired: Message[] = [];
+    for (const [message, visibleAt] of group.pending) {
+      if (visibleAt > now) {
+        group.expiryTimer = this.scheduleExpiry(group, visibleAt - now);
+        break;
+      }
+      group.pending.delete(message);
+      expired.push(message);
+    }
+    if (expired.length > 0) this.giveBack(group, expired);
+  }
+
+  /** Queues messages to be delivered again (in log order, before new ones), counting the delivery. */
+  private giveBack(group: Group, messages: Message[]): void {
+    const again = messages.map((m) => ({ ...m, deliveryAttempt: m.deliveryAttempt + 1 }));
+    group.redeliveries = [...group.redeliveries, ...again].sort(
+      (a, b) => Number(a.position?.offset) - Number(b.position?.offset),
+    );
+    group.waiting.wakeAll();
   }
 
   private trim(): void {
@@ -136,6 +215,7 @@ export class LogIterator implements AsyncIterableIterator<Message> {
     private readonly log: TopicLog,
     private readonly group: Group,
     private readonly signal: AbortSignal | undefined,
+    readonly acknowledging: boolean,
   ) {
     if (signal?.aborted) this.close();
     else signal?.addEventListener("abort", this.onAbort, { once: true });
@@ -143,7 +223,7 @@ export class LogIterator implements AsyncIterableIterator<Message> {
 
   next(): Promise<IteratorResult<Message>> {
     if (this.closed) return Promise.resolve(done);
-    const message = this.log.take(this.group);
+    const message = this.log.take(this.group, this);
     if (message !== undefined) return this.turns.resolve({ done: false, value: message });
     this.turns.waiting();
     return new Promise((resolve) => {

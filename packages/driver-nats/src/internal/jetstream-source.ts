@@ -2,6 +2,7 @@ import type { JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstrea
 import type { NatsConnection } from "@nats-io/transport-node";
 import {
   type CheckpointLookup,
+  HeldMessages,
   type Logger,
   type Message,
   type Metadata,
@@ -51,8 +52,8 @@ export class JetStreamSource {
    * checkpoint the durable was moved after), while they kept stream order; where the next one starts.
    */
   private readonly positions = new Map<string, number>();
-  /** Queue messages handed over and not yet settled. */
-  private readonly unsettled = new WeakMap<Message, JsMsg>();
+  /** Queue messages handed over and not yet settled, with what their receive holds. */
+  private readonly unsettled = new WeakMap<Message, { jsMsg: JsMsg; held: HeldMessages<JsMsg> }>();
   private readonly deliveries = new DeliveryCounts();
 
   constructor(
@@ -107,18 +108,30 @@ export class JetStreamSource {
     });
   }
 
-  /** Reads `queue` as `options.group`; every message stays pending until acknowledged or rejected. */
+  /**
+   * Reads `queue` as `options.group`; every message stays pending until acknowledged or rejected. While
+   * the receive runs, the messages it handed over are kept from redelivery (`working()` every third of
+   * `ack_wait`): only a stopped or dead member's messages come to the others, after `ack_wait`.
+   */
   async receive(queue: string, options: ReceiveOptions): Promise<AsyncIterable<Message>> {
     const group = options.group ?? defaultQueueGroup;
     const durable = await this.prepare("queue", queue, group);
-    return this.read("queue", durable, group, options.signal, (jsMsg, pulled) => {
+    const held = new HeldMessages<JsMsg>({
+      renewEveryMs: this.settings.ackWaitMs / 3,
+      renew: (messages) => {
+        for (const jsMsg of messages) jsMsg.working();
+      },
+    });
+    const handOver = (jsMsg: JsMsg, pulled: Message) => {
       // The ack_wait clock starts at hand-over, not when the message was pulled ahead.
       jsMsg.working();
+      held.hold(jsMsg);
       const deliveryAttempt = this.deliveries.handOver(jsMsg);
       const message = deliveryAttempt === pulled.deliveryAttempt ? pulled : { ...pulled, deliveryAttempt };
-      this.unsettled.set(message, jsMsg);
+      this.unsettled.set(message, { jsMsg, held });
       return message;
-    });
+    };
+    return this.read("queue", durable, group, options.signal, handOver, () => held.stop());
   }
 
   /** Waits until JetStream confirms the acknowledgement. */
@@ -203,9 +216,11 @@ export class JetStreamSource {
     group: string,
     signal: AbortSignal | undefined,
     handOver: (jsMsg: JsMsg, message: Message) => Message,
+    onEnd?: () => void,
   ): AsyncIterable<Message> {
     const topic = durable.subject;
     const subscription = this.subscriptions.add(topic, group, signal);
+    if (onEnd) subscription.signal.addEventListener("abort", onEnd, { once: true });
     const description = `${kind} "${topic}" (group "${group}")`;
     const order = kind === "subscription" ? this.deliveryOrder(topic, group, description) : undefined;
     let current = durable;
@@ -263,8 +278,8 @@ export class JetStreamSource {
   }
 
   private settle(message: Message, action: string): JsMsg {
-    const jsMsg = this.unsettled.get(message);
-    if (!jsMsg) {
+    const entry = this.unsettled.get(message);
+    if (!entry) {
       throw new PrismError(
         PrismErrorCode.BackendRejected,
         `cannot ${action} message ${message.id} on "${message.topic}": it was not received from this ` +
@@ -272,7 +287,8 @@ export class JetStreamSource {
       );
     }
     this.unsettled.delete(message);
-    return jsMsg;
+    entry.held.release(entry.jsMsg);
+    return entry.jsMsg;
   }
 }
 

@@ -1,12 +1,20 @@
 import { type JetStreamClient, jetstream, StorageType } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { type KeyValueBasicInterface, PrismError, PrismErrorCode } from "@prism/consumer-core";
+import {
+  bytesEqual,
+  type CompareAndSetStore,
+  type KeyValueBasicInterface,
+  PrismError,
+  PrismErrorCode,
+} from "@prism/consumer-core";
 import { jetStreamErrorCode, mapNatsError } from "../errors.js";
 import { encodeKvKey } from "./kv-keys.js";
 
 /** JetStream's err_code for "stream not found": a bucket is the stream `KV_{bucket}`. */
 const streamNotFound = 10059;
+/** JetStream's err_code for "wrong last sequence": a conditional write lost to a newer one. */
+const wrongLastSequence = 10071;
 
 /**
  * How long the server keeps the marker it writes when a key's TTL ends. JetStream requires one to enable
@@ -39,7 +47,7 @@ export function supportsMessageTtl(version: string | undefined): boolean {
  * Keys are encoded with `encodeKvKey`; deleted and expired entries read as missing. TTLs use per-message
  * TTL, which needs NATS 2.11: on older servers a `set` with a TTL is refused rather than stored forever.
  */
-export class KvStore implements KeyValueBasicInterface {
+export class KvStore implements KeyValueBasicInterface, CompareAndSetStore {
   private readonly js: JetStreamClient;
   private bucket: Promise<OpenBucket> | undefined;
 
@@ -104,6 +112,28 @@ export class KvStore implements KeyValueBasicInterface {
 
   async exists(key: string): Promise<boolean> {
     return (await this.get(key)) !== undefined;
+  }
+
+  /**
+   * Stores `value` only while the key holds `expected` (`undefined`: missing or deleted): a write
+   * conditioned on the revision that was read (JetStream's expected last subject sequence), so a write
+   * made in between makes this one fail and resolve `false`.
+   */
+  async compareAndSet(key: string, expected: Uint8Array | undefined, value: Uint8Array): Promise<boolean> {
+    const encoded = encodeKvKey(key);
+    return this.run(`compare-and-set "${key}"`, async ({ kv }) => {
+      const entry = await kv.get(encoded);
+      const current = entry !== null && entry.operation === "PUT" ? entry.value : undefined;
+      if (!bytesEqual(current, expected)) return false;
+      try {
+        if (entry === null) await kv.create(encoded, value);
+        else await kv.update(encoded, value, entry.revision);
+        return true;
+      } catch (error) {
+        if (jetStreamErrorCode(error) === wrongLastSequence) return false;
+        throw error;
+      }
+    });
   }
 
   private async run<T>(action: string, operation: (bucket: OpenBucket) => Promise<T>): Promise<T> {

@@ -19,6 +19,27 @@ export class KeyValueStore {
     );
   }
 
+  /**
+   * Stores `value` (without TTL) only while the key holds `expected` — or, for `undefined`, while it is
+   * absent or expired. One statement, so concurrent writers cannot both succeed.
+   */
+  async compareAndSet(key: string, expected: Uint8Array | undefined, value: Uint8Array): Promise<boolean> {
+    const result =
+      expected === undefined
+        ? await this.pool.query(
+            `INSERT INTO ${this.table} AS t (key, value, expires_at) VALUES ($1, $2, NULL)
+             ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, expires_at = NULL
+              WHERE t.expires_at IS NOT NULL AND t.expires_at <= now()`,
+            [key, value],
+          )
+        : await this.pool.query(
+            `UPDATE ${this.table} SET value = $2, expires_at = NULL
+              WHERE key = $1 AND value = $3 AND (expires_at IS NULL OR expires_at > now())`,
+            [key, value, expected],
+          );
+    return result.rowCount === 1;
+  }
+
   async get(key: string): Promise<Uint8Array | undefined> {
     const result = await this.pool.query<{ value: Buffer }>(
       `SELECT value FROM ${this.table} WHERE key = $1 AND (expires_at IS NULL OR expires_at > now())`,

@@ -1,4 +1,4 @@
-import { type Message, pollingIterable } from "@prism/consumer-core";
+import { type HeldMessages, type Message, pollingIterable } from "@prism/consumer-core";
 import type { Listener } from "./listener.js";
 import type { WorkQueue } from "./work-queue.js";
 
@@ -6,6 +6,10 @@ export interface ReceiverDeps {
   readonly work: WorkQueue;
   readonly listener: Listener;
   readonly pollIntervalMs: number;
+  /** Claimed messages stay invisible to others until settled (or unclaimed) while this receive runs. */
+  readonly held: HeldMessages<Message>;
+  /** Told about each message as it is handed out (settling it later finds its lease). */
+  readonly handOut: (message: Message) => void;
   /** Turns node-postgres errors into `PrismError`s, so lost connections are retried and the rest end it. */
   readonly mapError: (error: unknown) => Error;
 }
@@ -13,7 +17,8 @@ export interface ReceiverDeps {
 /**
  * The messages of `queue` as they become ready, until `signal` aborts. Each fetch claims a batch; when
  * nothing is ready it waits for a NOTIFY for this queue or the poll interval, whichever comes first.
- * Messages claimed but not yet handed out when the iteration ends are made ready again at once.
+ * Claimed messages are leased (kept invisible) until settled; those not yet handed out when the
+ * iteration ends are made ready again at once.
  */
 export async function* receiveMessages(
   queue: string,
@@ -40,7 +45,10 @@ export async function* receiveMessages(
           return [];
         }
         if (claimed.length > 0) {
-          for (const message of claimed) notHandedOut.set(message.id, message);
+          for (const message of claimed) {
+            notHandedOut.set(message.id, message);
+            deps.held.hold(message);
+          }
           return claimed;
         }
         await waitFor(woken, deps.pollIntervalMs, fetchSignal);
@@ -53,9 +61,12 @@ export async function* receiveMessages(
   try {
     for await (const message of messages) {
       notHandedOut.delete(message.id);
+      deps.handOut(message);
       yield message;
     }
   } finally {
+    deps.held.stop();
+    for (const message of notHandedOut.values()) deps.held.release(message);
     // Best effort: what stays hidden comes back anyway once its visibility timeout passes.
     await deps.work.unclaim([...notHandedOut.values()]).catch(() => {});
   }

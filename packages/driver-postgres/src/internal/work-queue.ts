@@ -74,6 +74,21 @@ export class WorkQueue {
     );
   }
 
+  /**
+   * Keeps claimed messages invisible for another visibility timeout (their receiver is alive and still
+   * holds them), unless they were meanwhile delivered again.
+   */
+  async extend(messages: readonly Message[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.pool.query(
+      `UPDATE ${this.table} AS t
+          SET visible_at = now() + $3::double precision * interval '1 millisecond'
+         FROM unnest($1::bigint[], $2::integer[]) AS claimed(id, attempts)
+        WHERE t.id = claimed.id AND t.attempts = claimed.attempts`,
+      [messages.map((m) => m.id), messages.map((m) => m.deliveryAttempt), this.visibilityTimeoutMs],
+    );
+  }
+
   /** Deletes the row; acknowledgements made while another DELETE is in flight share the next one. */
   acknowledge(message: Message): Promise<void> {
     return this.deleteCoalesced(message.id);

@@ -1,9 +1,23 @@
-import type { KeyValueBasicInterface } from "@prism/consumer-core";
+import type { CompareAndSetStore, KeyValueBasicInterface } from "@prism/consumer-core";
 import type { Redis } from "ioredis";
 import { mapRedisError } from "../errors.js";
 
+/**
+ * SET only while the key holds ARGV[1] (ARGV[3] = "1": while it is absent). Atomic: a script runs alone.
+ * Returns 1 when it stored.
+ */
+const compareAndSetScript = `
+local current = redis.call("GET", KEYS[1])
+if ARGV[3] == "1" then
+  if current then return 0 end
+elseif current ~= ARGV[1] then
+  return 0
+end
+redis.call("SET", KEYS[1], ARGV[2])
+return 1`;
+
 /** Key/value on plain Redis strings: SET with PX for TTLs, binary-safe reads through the Buffer API. */
-export class KeyValueStore implements KeyValueBasicInterface {
+export class KeyValueStore implements KeyValueBasicInterface, CompareAndSetStore {
   constructor(
     private readonly client: Redis,
     private readonly keyPrefix: string,
@@ -46,6 +60,24 @@ export class KeyValueStore implements KeyValueBasicInterface {
       await this.client.del(redisKey);
     } catch (error) {
       throw mapRedisError(error, `DEL "${redisKey}"`);
+    }
+  }
+
+  async compareAndSet(key: string, expected: Uint8Array | undefined, value: Uint8Array): Promise<boolean> {
+    const redisKey = this.keyPrefix + key;
+    const absent = expected === undefined ? "1" : "0";
+    try {
+      const stored = await this.client.eval(
+        compareAndSetScript,
+        1,
+        redisKey,
+        Buffer.from(expected ?? new Uint8Array()),
+        Buffer.from(value),
+        absent,
+      );
+      return stored === 1;
+    } catch (error) {
+      throw mapRedisError(error, `compare-and-set "${redisKey}"`);
     }
   }
 

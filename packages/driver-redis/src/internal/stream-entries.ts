@@ -26,13 +26,7 @@ export function entriesOfRead(reply: unknown): StreamEntry[] {
   return first === undefined ? [] : entryList(list(first, "XREADGROUP stream")[1]);
 }
 
-/** XAUTOCLAIM: the cursor for the next call and the claimed entries (deleted ones are not included). */
-export function entriesOfAutoClaim(reply: unknown): { cursor: string; entries: StreamEntry[] } {
-  const [cursor, entries] = list(reply, "XAUTOCLAIM");
-  return { cursor: text(cursor, "XAUTOCLAIM cursor"), entries: entryList(entries) };
-}
-
-/** XCLAIM (without JUSTID): the claimed entries. */
+/** The entries of an XCLAIM reply (entries deleted from the stream meanwhile are left out by Redis). */
 export function entriesOfClaim(reply: unknown): StreamEntry[] {
   return entryList(reply);
 }

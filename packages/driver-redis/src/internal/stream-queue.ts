@@ -71,8 +71,8 @@ export class StreamQueue implements QueueInterface {
 
   /**
    * Joins `options.group` (default "prism"; created at the start of the stream if new) as
-   * `options.consumerId` (default: a new random id per receive, so what it leaves pending comes back only
-   * through XAUTOCLAIM).
+   * `options.consumerId` (the consumer passes one unique per process; default: a new random id per
+   * receive). What a member leaves pending when it stops or dies is taken over by the group's others.
    */
   async receive(queue: string, options: ReceiveOptions = {}): Promise<AsyncIterable<Message>> {
     if (options.signal?.aborted) return pollingIterable({ fetch: async () => [], signal: options.signal });
@@ -104,10 +104,18 @@ export class StreamQueue implements QueueInterface {
     reportConnectionTrouble(blocking, this.logger, this.settings.where);
 
     const target = { stream, queue, group, consumer };
-    const receiver = new StreamReceiver(this.client, blocking, target, this.settings, this.logger, () => {
-      this.receivers.delete(receiver);
-      options.signal?.removeEventListener("abort", stop);
-    });
+    const receiver = new StreamReceiver(
+      this.client,
+      blocking,
+      target,
+      this.settings,
+      this.logger,
+      options.onGroupChange,
+      () => {
+        this.receivers.delete(receiver);
+        options.signal?.removeEventListener("abort", stop);
+      },
+    );
     const stop = () => receiver.end();
     options.signal?.addEventListener("abort", stop, { once: true });
     this.receivers.add(receiver);

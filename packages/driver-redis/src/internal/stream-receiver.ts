@@ -1,10 +1,16 @@
-import { describeError, type Logger, type Message } from "@prism/consumer-core";
+import {
+  describeError,
+  type GroupChange,
+  HeldMessages,
+  type Logger,
+  type Message,
+} from "@prism/consumer-core";
 import type { Redis } from "ioredis";
 import { mapRedisError } from "../errors.js";
+import { departedMembers } from "./group-members.js";
 import {
   compareIds,
   deliveryCounts,
-  entriesOfAutoClaim,
   entriesOfClaim,
   entriesOfRead,
   type StreamEntry,
@@ -43,20 +49,22 @@ const isGroupGone = (error: unknown) => error instanceof Error && /^(NOGROUP|UNB
 /**
  * One receive loop of one consumer in a group. Each fetch delivers, in this order: the consumer's own
  * pending entries (left by an earlier run with the same consumer id; only at start), messages this
- * receiver was asked to requeue, entries idle longer than `claimIdleMs` reclaimed from other consumers
- * (XAUTOCLAIM, every `claimIdleMs / 2`), and otherwise new entries, waiting up to `blockMs` on its own
- * connection. While active it keeps its unsettled entries' idle time fresh, so other consumers do not
- * reclaim messages that are merely slow to process.
+ * receiver was asked to requeue, entries taken over from departed members (every `claimIdleMs / 2`), and
+ * otherwise new entries, waiting up to `blockMs` on its own connection.
+ *
+ * A member is departed when Redis has not heard from it for `claimIdleMs` (XINFO CONSUMERS idle): a
+ * living receiver reads at least every `blockMs` and, while it holds messages, keeps their idle time fresh
+ * (every `claimIdleMs / 3`), so messages that are merely slow to process are never taken from it. What a
+ * departed member left pending is claimed (XCLAIM with that minimum idle time, so two takers never both
+ * get an entry) and the member, once it holds nothing, is removed from the group (XGROUP DELCONSUMER).
  */
 export class StreamReceiver {
   /** Where the re-read of our own pending entries continues; undefined once it is done. */
   private ownPendingCursor: string | undefined = "0";
   private readonly requeued: StreamEntry[] = [];
-  /** Ids handed out and not yet acknowledged or rejected. */
-  private readonly unsettled = new Set<string>();
-  private claimCursor = "0-0";
+  /** Ids handed out and not yet acknowledged or rejected; their idle time is kept fresh while the loop runs. */
+  private readonly unsettled: HeldMessages<string>;
   private nextClaimAt = 0;
-  private readonly heartbeat: ReturnType<typeof setInterval>;
   private readonly ended = new AbortController();
   private loopSignal: AbortSignal | undefined;
 
@@ -67,13 +75,19 @@ export class StreamReceiver {
     readonly target: ReceiverTarget,
     private readonly settings: ReceiverSettings,
     private readonly logger: Logger,
+    private readonly onGroupChange: ((change: GroupChange) => void | Promise<void>) | undefined,
     private readonly onEnd: () => void,
   ) {
-    this.heartbeat = setInterval(
-      () => this.touchUnsettled(),
-      Math.max(1, Math.floor(settings.claimIdleMs / 3)),
-    );
-    this.heartbeat.unref?.();
+    const { stream, group, consumer } = target;
+    this.unsettled = new HeldMessages<string>({
+      renewEveryMs: settings.claimIdleMs / 3,
+      // JUSTID: resets the idle time without counting a delivery.
+      renew: (ids) => client.call("XCLAIM", stream, group, consumer, "0", ...ids, "JUSTID"),
+      onError: (error) =>
+        logger.debug(`redis: could not refresh pending messages of "${stream}"`, {
+          error: describeError(error),
+        }),
+    });
   }
 
   /** Aborts when the receiver has ended (its loop finished, its signal fired, or the driver closed). */
@@ -90,7 +104,7 @@ export class StreamReceiver {
       if (this.ownPendingCursor !== undefined) return await this.readOwnPending();
       if (this.requeued.length > 0) return await this.withCounts(this.requeued.splice(0));
       if (Date.now() >= this.nextClaimAt) {
-        const claimed = await this.reclaim();
+        const claimed = await this.claimFromDeparted();
         if (claimed.length > 0) return claimed;
       }
       return this.handOut(await this.readNew(), () => 1);
@@ -104,7 +118,7 @@ export class StreamReceiver {
 
   /** Forgets a settled message (it no longer needs its idle time kept fresh). */
   settled(id: string): void {
-    this.unsettled.delete(id);
+    this.unsettled.release(id);
   }
 
   /**
@@ -114,7 +128,7 @@ export class StreamReceiver {
    */
   async requeue(message: Message): Promise<void> {
     const { stream, group, consumer } = this.target;
-    this.unsettled.delete(message.id);
+    this.unsettled.release(message.id);
     try {
       if (this.ended.signal.aborted) {
         const idle = String(this.settings.claimIdleMs);
@@ -128,13 +142,27 @@ export class StreamReceiver {
     }
   }
 
-  /** Stops the loop: releases the blocking connection (ending a blocked read at once) and the heartbeat. */
+  /**
+   * Stops the loop: releases the blocking connection (ending a blocked read at once), stops refreshing.
+   * Entries still unsettled (read ahead, or abandoned) are marked idle, so the group's other members take
+   * them at their next sweep instead of waiting for this member to count as departed.
+   */
   end(): void {
     if (this.ended.signal.aborted) return;
     this.ended.abort();
-    clearInterval(this.heartbeat);
+    this.unsettled.stop();
     this.blocking.disconnect();
     this.onEnd();
+    if (this.unsettled.size === 0) return;
+    const { stream, group, consumer } = this.target;
+    const idle = String(this.settings.claimIdleMs);
+    this.client
+      .call("XCLAIM", stream, group, consumer, "0", ...this.unsettled.items(), "IDLE", idle, "JUSTID")
+      .catch((error) => {
+        this.logger.debug(`redis: could not hand back pending messages of "${stream}"`, {
+          error: describeError(error),
+        });
+      });
   }
 
   private async readOwnPending(): Promise<Message[]> {
@@ -161,26 +189,57 @@ export class StreamReceiver {
     return this.withCounts(entries.filter((entry) => entry.fields !== null));
   }
 
-  private async reclaim(): Promise<Message[]> {
+  /**
+   * Claims up to a batch of what departed members left pending (reported as a group change) and removes
+   * departed members that hold nothing. Runs every `claimIdleMs / 2`, or on the next fetch while more is left.
+   */
+  private async claimFromDeparted(): Promise<Message[]> {
     const { stream, group, consumer } = this.target;
-    const reply = await this.client.callBuffer(
-      "XAUTOCLAIM",
-      stream,
-      group,
-      consumer,
-      String(this.settings.claimIdleMs),
-      this.claimCursor,
-      "COUNT",
-      String(this.settings.batchSize),
-    );
-    const { cursor, entries } = entriesOfAutoClaim(reply);
-    this.claimCursor = cursor;
-    // "0-0": the whole pending list was scanned; otherwise continue with the next fetch.
-    this.nextClaimAt = cursor === "0-0" ? Date.now() + this.settings.claimIdleMs / 2 : 0;
+    const { claimIdleMs, batchSize } = this.settings;
+    this.nextClaimAt = Date.now() + claimIdleMs / 2;
+    const members = departedMembers(await this.client.call("XINFO", "CONSUMERS", stream, group), {
+      self: consumer,
+      idleMs: claimIdleMs,
+    });
+    const claimed: StreamEntry[] = [];
+    for (const member of members) {
+      if (member.pending === 0) {
+        await this.client.call("XGROUP", "DELCONSUMER", stream, group, member.name);
+        this.logger.info(
+          `redis: removed departed member ${member.name} from group "${group}" of "${stream}"`,
+        );
+        continue;
+      }
+      const room = batchSize - claimed.length;
+      if (room <= 0) {
+        this.nextClaimAt = 0;
+        break;
+      }
+      const minIdle = String(claimIdleMs);
+      const pending = await this.client.call(
+        "XPENDING",
+        stream,
+        group,
+        "IDLE",
+        minIdle,
+        "-",
+        "+",
+        String(room),
+        member.name,
+      );
+      const ids = (pending as unknown[][]).map((entry) => String(entry[0]));
+      if (ids.length === 0) continue;
+      // The minimum idle time again: of two members claiming at once, only the first gets an entry.
+      const entries = entriesOfClaim(
+        await this.client.callBuffer("XCLAIM", stream, group, consumer, minIdle, ...ids),
+      );
+      if (member.pending > ids.length) this.nextClaimAt = 0;
+      if (entries.length === 0) continue;
+      claimed.push(...entries);
+      await this.onGroupChange?.({ kind: "claimed", from: member.name, messages: entries.length });
+    }
     const waiting = new Set(this.requeued.map((entry) => entry.id));
-    // Our own unsettled entries may be claimed too (e.g. after a stalled heartbeat): that only reset their
-    // idle time; they are still being processed here, so they are not handed out twice.
-    return this.withCounts(entries.filter((e) => !this.unsettled.has(e.id) && !waiting.has(e.id)));
+    return this.withCounts(claimed.filter((e) => !this.unsettled.has(e.id) && !waiting.has(e.id)));
   }
 
   private async readNew(): Promise<StreamEntry[]> {
@@ -225,20 +284,9 @@ export class StreamReceiver {
     const messages: Message[] = [];
     for (const entry of entries) {
       if (entry.fields === null) continue;
-      this.unsettled.add(entry.id);
+      this.unsettled.hold(entry.id);
       messages.push(toMessage(entry, this.target.queue, deliveryAttempt(entry.id)));
     }
     return messages;
-  }
-
-  private touchUnsettled(): void {
-    if (this.unsettled.size === 0) return;
-    const { stream, group, consumer } = this.target;
-    // JUSTID: resets the idle time without counting a delivery.
-    this.client.call("XCLAIM", stream, group, consumer, "0", ...this.unsettled, "JUSTID").catch((error) => {
-      this.logger.debug(`redis: could not refresh pending messages of "${stream}"`, {
-        error: describeError(error),
-      });
-    });
   }
 }

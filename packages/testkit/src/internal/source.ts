@@ -1,4 +1,9 @@
-import type { Message, PubSubInterface, QueueInterface } from "@prism/consumer-core";
+import type {
+  AcknowledgedSubscriptions,
+  Message,
+  PubSubInterface,
+  QueueInterface,
+} from "@prism/consumer-core";
 import { metadataOf, payloadOf } from "./messages.js";
 import { Reader } from "./reader.js";
 
@@ -45,5 +50,31 @@ export function queueUnderTest(driver: QueueInterface): SourceUnderTest {
       const iterable = await driver.receive(topic, { signal: abort.signal, group, consumerId });
       return new Reader(iterable, abort, (message: Message) => driver.acknowledge(message));
     },
+  };
+}
+
+/**
+ * A pub/sub driver's acknowledged subscriptions seen as a queue (publish = enqueue, a subscription of the
+ * group = a receive), so the queue cases check them too.
+ */
+export function acknowledgedAsQueue(driver: PubSubInterface & AcknowledgedSubscriptions): QueueInterface {
+  return {
+    enqueue: (topic, payload, metadata) => driver.publish(topic, payload, metadata),
+    async receive(topic, options = {}) {
+      const { signal } = options;
+      const iterable = await driver.subscribeAcknowledged(
+        topic,
+        options.group ?? "g",
+        signal ? { signal } : {},
+      );
+      if (!iterable) {
+        throw new Error(
+          "subscribeAcknowledged resolved undefined: the driver keeps nothing pending in this mode",
+        );
+      }
+      return iterable;
+    },
+    acknowledge: (message: Message) => driver.acknowledge(message),
+    reject: (message: Message, requeue: boolean) => driver.reject(message, requeue),
   };
 }
