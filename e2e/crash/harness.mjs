@@ -4,7 +4,7 @@
 // lost, what was processed twice (against the bound: what a killed member had in flight plus one commit
 // window), whether any partition's checkpoint went backwards, and how long a killed member's work waited.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -112,7 +112,7 @@ class Run {
     const label = `m${this.nextMember++}`;
     const child = spawn(
       process.execPath,
-      [memberScript, this.config, label, this.table, join(this.dir, `${label}.received`)],
+      [memberScript, this.config, label, this.table],
       {
         stdio: ["ignore", "pipe", "pipe"],
         env: {
@@ -122,7 +122,6 @@ class Run {
         },
       },
     );
-    writeFileSync(join(this.dir, `${label}.received`), "");
     const exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
     const member = { child, label, exited, expectedExit: false };
     this.members.set(label, member);

@@ -1,10 +1,7 @@
 // One replica for the crash harness: the consumer built from the run's YAML, as a user deploys it. Each
-// processed message becomes a row in the side table (id, member, position, time); each message handed to the
-// processor is first appended to this member's received log (a synchronous write, so it survives SIGKILL),
-// which tells the harness what a killed member had in flight.
-// Usage: node member.mjs <config.yaml> <member-label> <side-table> <received.log>
+// processed message becomes a row in the side table (id, member, position, time).
+// Usage: node member.mjs <config.yaml> <member-label> <side-table>
 // Env: DATABASE_URL (side table), PRISM_CRASH_DELAY_MS (per-message work). SIGTERM stops gracefully.
-import { appendFileSync } from "node:fs";
 import { createConsumer, loadConfigFile, silentLogger } from "@prism/consumer-core";
 import { kafkaDriver } from "@prism/driver-kafka";
 import { memstoreDriver } from "@prism/driver-memstore";
@@ -13,7 +10,7 @@ import { postgresDriver } from "@prism/driver-postgres";
 import { redisDriver } from "@prism/driver-redis";
 import pg from "pg";
 
-const [configPath, member, table, receivedLog] = process.argv.slice(2);
+const [configPath, member, table] = process.argv.slice(2);
 const delayMs = Number(process.env.PRISM_CRASH_DELAY_MS ?? 0);
 const db = new pg.Client({ connectionString: process.env.DATABASE_URL });
 await db.connect();
@@ -44,7 +41,6 @@ const decoder = new TextDecoder();
 const insert = `INSERT INTO ${table} (id, member, partition, "offset", at) VALUES ($1, $2, $3, $4, $5)`;
 consumer.setProcessor(async (message) => {
   const id = Number(decoder.decode(message.payload).slice(1));
-  appendFileSync(receivedLog, `${id}\n`);
   if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
   const position = message.position;
   await db.query(insert, [id, member, position?.partition ?? "", String(position?.offset ?? ""), Date.now()]);

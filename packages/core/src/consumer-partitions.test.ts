@@ -1,48 +1,14 @@
 import { MemStore } from "@prism/driver-memstore";
 import { describe, expect, it } from "vitest";
-import { bytes, consumerOptions, deferred, text, waitFor } from "../test/helpers.js";
-import type { PartitionedSource } from "./capabilities.js";
+import { bytes, consumerOptions, deferred, partitionedSource, text, waitFor } from "../test/helpers.js";
 import { Consumer } from "./consumer.js";
-import type { PubSubInterface } from "./interfaces.js";
-import type { Message } from "./message.js";
-import { pushChannel } from "./push-channel.js";
 
 const topic = "payments";
-
-/** A two-partition source like a Kafka topic: messages are pushed in by the test; ownership can change. */
-function partitionedSource() {
-  const channel = pushChannel<Message>({ capacity: 1000 });
-  const owned = new Set(["0", "1"]);
-  const offsets: Record<string, number> = { "0": 0, "1": 0 };
-  const source: PubSubInterface & PartitionedSource = {
-    publish: async () => "",
-    subscribe: async (_topic, _group, options) => {
-      options?.signal?.addEventListener("abort", () => channel.end());
-      return channel.iterable;
-    },
-    unsubscribe: async () => channel.end(),
-    ownedPartitions: () => owned,
-  };
-  const push = (partition: string, body: string) => {
-    const offset = (offsets[partition] ?? 0) + 1;
-    offsets[partition] = offset;
-    return channel.push({
-      id: `${partition}/${offset}`,
-      topic,
-      payload: bytes(body),
-      metadata: {},
-      timestamp: Date.now(),
-      position: { partition, offset },
-      deliveryAttempt: 1,
-    });
-  };
-  return { source, owned, push };
-}
 
 describe("partitioned sources", () => {
   it('with ordering "partition" keeps each partition in order while partitions run in parallel', async () => {
     const store = new MemStore();
-    const { source, push } = partitionedSource();
+    const { source, push } = partitionedSource(topic);
     const running = new Map<string, number>();
     let parallelPartitions = 0;
     const order: Record<string, string[]> = { "0": [], "1": [] };
@@ -69,9 +35,9 @@ describe("partitioned sources", () => {
     expect(parallelPartitions).toBe(2);
   });
 
-  it("commits only the partitions it owns and keeps the others as stored", async () => {
+  it("never moves back a partition another member checkpointed further", async () => {
     const store = new MemStore();
-    const { source, owned, push } = partitionedSource();
+    const { source, owned, push } = partitionedSource(topic);
     const consumer = new Consumer(consumerOptions({ topic, autoCommit: false })).bindSlots(source, store);
     consumer.setProcessor(() => {});
     // Another member of the group has checkpointed partition 1 at offset 40.
@@ -91,7 +57,7 @@ describe("partitioned sources", () => {
 
   it("without ordering lets later messages of a partition finish first, checkpointing only the finished prefix", async () => {
     const store = new MemStore();
-    const { source, push } = partitionedSource();
+    const { source, push } = partitionedSource(topic);
     const slow = deferred();
     const consumer = new Consumer(consumerOptions({ topic, concurrency: 4, autoCommit: false }))
       .bindSlots(source, store)

@@ -1,4 +1,13 @@
-import type { BehaviorConfig, ConsumerOptions, Logger } from "@prism/consumer-core";
+import {
+  type BehaviorConfig,
+  type ConsumerOptions,
+  type GroupChange,
+  type Logger,
+  type Message,
+  type PartitionedSource,
+  type PubSubInterface,
+  pushChannel,
+} from "@prism/consumer-core";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -63,4 +72,40 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
     resolve = r;
   });
   return { promise, resolve };
+}
+
+/** A two-partition source like a Kafka topic: messages are pushed in by the test; ownership can change. */
+export function partitionedSource(topic: string) {
+  const channel = pushChannel<Message>({ capacity: 1000 });
+  const owned = new Set(["0", "1"]);
+  const offsets: Record<string, number> = { "0": 0, "1": 0 };
+  let onGroupChange: ((change: GroupChange) => void | Promise<void>) | undefined;
+  const source: PubSubInterface & PartitionedSource = {
+    publish: async () => "",
+    subscribe: async (_topic, _group, options) => {
+      options?.signal?.addEventListener("abort", () => channel.end());
+      onGroupChange = options?.onGroupChange;
+      return channel.iterable;
+    },
+    unsubscribe: async () => channel.end(),
+    ownedPartitions: () => owned,
+  };
+  const push = (partition: string, body: string) => {
+    const offset = (offsets[partition] ?? 0) + 1;
+    offsets[partition] = offset;
+    return channel.push({
+      id: `${partition}/${offset}`,
+      topic,
+      payload: bytes(body),
+      metadata: {},
+      timestamp: Date.now(),
+      position: { partition, offset },
+      deliveryAttempt: 1,
+    });
+  };
+  /** Tells the consumer of a group change, as a rebalancing source does, and waits as it would. */
+  const changeGroup = async (change: GroupChange) => {
+    await onGroupChange?.(change);
+  };
+  return { source, owned, push, changeGroup };
 }

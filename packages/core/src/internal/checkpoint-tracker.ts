@@ -1,4 +1,5 @@
 import type { Message, Offset } from "../message.js";
+import { compareOffsets } from "../offsets.js";
 
 /** One message between delivery and the end of its processing. */
 export interface TrackedMessage {
@@ -45,7 +46,9 @@ class PartitionTrack {
 /**
  * Computes the checkpoint: per partition, the last message such that it and every message delivered
  * before it in that partition are finished. A message still in flight (or abandoned) holds the
- * checkpoint of its partition back, however many later messages finish.
+ * checkpoint of its partition back, however many later messages finish. A partition's checkpoint never
+ * moves backwards: a message the broker delivers again after newer ones (a redelivery on a shared group)
+ * finishing later leaves it where it is.
  */
 export class CheckpointTracker {
   private readonly partitions = new Map<string, PartitionTrack>();
@@ -94,12 +97,17 @@ export class CheckpointTracker {
       this.finish(this.begin(message));
       return;
     }
-    if (position !== undefined) {
-      this.offsets[partition] = position.offset;
-      this.lastOffset = position.offset;
-    }
-    this.lastMessageId = message.id;
+    if (position === undefined || this.advance(partition, position.offset)) this.lastMessageId = message.id;
     this.version++;
+  }
+
+  /** Moves the partition's checkpoint to `offset` unless it stands later already; true when it moved. */
+  private advance(partition: string, offset: Offset): boolean {
+    const current = this.offsets[partition];
+    if (current !== undefined && (compareOffsets(current, offset) ?? -1) > 0) return false;
+    this.offsets[partition] = offset;
+    this.lastOffset = offset;
+    return true;
   }
 
   finish(entry: TrackedMessage): void {
@@ -108,11 +116,7 @@ export class CheckpointTracker {
     entry.done = true;
     const last = track.advance();
     if (last === undefined) return;
-    if (last.offset !== undefined) {
-      this.offsets[entry.partition] = last.offset;
-      this.lastOffset = last.offset;
-    }
-    this.lastMessageId = last.id;
+    if (last.offset === undefined || this.advance(entry.partition, last.offset)) this.lastMessageId = last.id;
     this.version++;
   }
 }

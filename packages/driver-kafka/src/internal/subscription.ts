@@ -55,7 +55,10 @@ export class Subscription {
   /** Partitions of the current generation; empty while the group rebalances. */
   readonly owned = new Set<number>();
   private readonly epochs = new Map<number, number>();
-  /** Per partition of the current generation: where it starts, once looked up (and sought). */
+  /**
+   * Per partition whose first batch since it was positioned has not come yet: where it starts, once looked
+   * up (and sought). A batch from anywhere else is dropped: kafkajs fetches from the sought offset next.
+   */
   private readonly positions = new Map<number, Promise<bigint | undefined>>();
   private readonly committed = new Map<number, bigint>();
   private readonly channel;
@@ -259,10 +262,14 @@ export class Subscription {
     const partition = batch.partition;
     if (!this.owned.has(partition) || this.closing || this.revoked) return;
     const epoch = this.epochOf(partition);
-    const start = await this.positions.get(partition);
-    const first = batch.firstOffset();
-    // The partition was sought elsewhere: kafkajs fetches from there next.
-    if (start !== undefined && (first === null || BigInt(first) !== start)) return;
+    const positioning = this.positions.get(partition);
+    if (positioning) {
+      const start = await positioning;
+      const first = batch.firstOffset();
+      // The partition was sought elsewhere: kafkajs fetches from there next.
+      if (start !== undefined && (first === null || BigInt(first) !== start)) return;
+      if (this.positions.get(partition) === positioning) this.positions.delete(partition);
+    }
     const progress = this.o.progress(partition);
     // Resolved once, when the loop ends: kafkajs's resolveOffset costs more per message than the rest of
     // the hand-over, and only the last resolved offset matters (where the next fetch starts).

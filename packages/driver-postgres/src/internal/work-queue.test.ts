@@ -49,6 +49,34 @@ describe.runIf(server.available)("postgres queue", () => {
     return result.rows;
   }
 
+  it("keeps a message invisible past its visibility timeout while its receive runs, not after", async () => {
+    const short = await PostgresDriver.connect({
+      connectionString: server.url,
+      schema: schema.name,
+      visibilityTimeoutMs: 300,
+      logger: silentLogger,
+    });
+    try {
+      await short.enqueue(queue, bytes("slow"));
+      // A receive that holds the message as a slow processor would: it asks for nothing more meanwhile.
+      const abort = new AbortController();
+      const holding = (await short.receive(queue, { signal: abort.signal }))[Symbol.asyncIterator]();
+      const taken = (await holding.next()).value as Message;
+      await new Promise((resolve) => setTimeout(resolve, 1200)); // four visibility timeouts
+      expect(await rows()).toMatchObject([{ attempts: 1, ready: false }]);
+      // The receive ends (its process stops) without settling: the lease is no longer renewed.
+      abort.abort();
+      await holding.return?.();
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(await rows()).toMatchObject([{ attempts: 1, ready: true }]);
+      const [again] = await take(short, queue, 1);
+      expect(again?.deliveryAttempt).toBe(2);
+      expect(again?.id).toBe(taken.id);
+    } finally {
+      await short.close();
+    }
+  });
+
   it("delivers a message with its id, position, timestamp, metadata and first attempt", async () => {
     const before = Date.now();
     const id = await driver.enqueue(queue, bytes("payload"), { "content-type": "text/plain" });

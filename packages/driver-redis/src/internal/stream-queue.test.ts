@@ -1,4 +1,4 @@
-import { type Message, PrismErrorCode, silentLogger } from "@prism/consumer-core";
+import { type GroupChange, type Message, PrismErrorCode, silentLogger } from "@prism/consumer-core";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { backend } from "../../../../scripts/test-support/backends.mjs";
@@ -108,6 +108,43 @@ describe.runIf(redis.available)("RedisDriver queue on Redis Streams", () => {
     await heir.stop();
     expect(heir.messages.map(textOf)).toEqual(["m1", "m2", "m3"]);
     for (const message of heir.messages) expect(message.deliveryAttempt).toBe(2);
+  });
+
+  it("takes over what a departed member left pending, says so, and removes the member from the group", async () => {
+    const driver = await connect();
+    const queue = newQueue();
+    for (const n of [1, 2]) await driver.enqueue(queue, bytes(`m${n}`));
+    // A member that read two entries and died: nothing of it ever touches the group again.
+    const stream = keyPrefix + queue;
+    await admin.call("XGROUP", "CREATE", stream, "g", "0", "MKSTREAM");
+    await admin.call("XREADGROUP", "GROUP", "g", "departed", "COUNT", "2", "STREAMS", stream, ">");
+    const changes: GroupChange[] = [];
+    const abort = new AbortController();
+    const iterable = await driver.receive(queue, {
+      group: "g",
+      consumerId: "survivor",
+      signal: abort.signal,
+      onGroupChange: (change) => void changes.push(change),
+    });
+    const taken: Message[] = [];
+    for await (const message of iterable) {
+      taken.push(message);
+      await driver.acknowledge(message);
+      if (taken.length === 2) break;
+    }
+    expect(taken.map(textOf)).toEqual(["m1", "m2"]);
+    expect(taken.map((m) => m.deliveryAttempt)).toEqual([2, 2]);
+    expect(changes).toEqual([{ kind: "claimed", from: "departed", messages: 2 }]);
+    // Holding nothing now, the departed member is removed at the next sweep.
+    const members = async () =>
+      ((await admin.call("XINFO", "CONSUMERS", stream, "g")) as unknown[][]).map((fields) =>
+        String(fields[1]),
+      );
+    const survivor = await reader(driver, queue, "survivor");
+    const deadline = Date.now() + 5000;
+    while ((await members()).includes("departed") && Date.now() < deadline) await sleep(50);
+    await survivor.stop();
+    expect(await members()).toEqual(["survivor"]);
   });
 
   it("does not let others reclaim a message its live receiver is still processing", async () => {
