@@ -110,18 +110,14 @@ class Run {
   /** Starts a replica and resolves once it consumes. */
   async spawnMember() {
     const label = `m${this.nextMember++}`;
-    const child = spawn(
-      process.execPath,
-      [memberScript, this.config, label, this.table],
-      {
-        stdio: ["ignore", "pipe", "pipe"],
-        env: {
-          ...process.env,
-          DATABASE_URL: this.o.urls.postgres,
-          PRISM_CRASH_DELAY_MS: String(this.o.delayMs),
-        },
+    const child = spawn(process.execPath, [memberScript, this.config, label, this.table], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        ...process.env,
+        DATABASE_URL: this.o.urls.postgres,
+        PRISM_CRASH_DELAY_MS: String(this.o.delayMs),
       },
-    );
+    });
     const exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
     const member = { child, label, exited, expectedExit: false };
     this.members.set(label, member);
