@@ -4,6 +4,7 @@
 //   pnpm crash -- --short                    every source: 3,000 messages, 1 of each (what CI runs)
 //   pnpm crash -- --only kafka,redis --kills 5
 //   pnpm crash -- --throughput               messages/s of the group with 1, 2 and 3 replicas, per source
+//   pnpm crash -- --throughput --delay 2     … with a processor that waits 2 ms per message (I/O-bound work)
 // Exits 1 when a scenario lost a message, exceeded the duplicate bound, moved a checkpoint backwards, or a
 // replica failed on its own.
 import { parseArgs } from "node:util";
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     kills: { type: "string" },
     terms: { type: "string" },
     adds: { type: "string" },
+    delay: { type: "string" },
     verbose: { type: "boolean", default: false },
   },
 });
@@ -53,7 +55,8 @@ if (values.throughput) {
   for (const source of runnable) {
     const rates = [];
     for (const processes of [1, 2, 3]) {
-      const result = await measureThroughput({ source, urls, processes, messages, log });
+      const delayMs = number(values.delay, 0);
+      const result = await measureThroughput({ source, urls, processes, messages, delayMs, log });
       if (result.processed < messages || result.failures.length > 0) failed = true;
       rates.push(
         `${result.rate.toLocaleString("en")} msgs/s${result.processed < messages ? ` (LOST ${messages - result.processed})` : ""}`,

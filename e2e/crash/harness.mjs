@@ -32,19 +32,20 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 
 /** Runs one chaos scenario and returns its report (it throws only when the harness itself breaks). */
+const defaults = {
+  processes: 3,
+  messages: 20_000,
+  kills: 2,
+  terms: 1,
+  adds: 1,
+  delayMs: 1,
+  publishRate: 1500,
+  commitIntervalMs: 5000,
+  log: () => {},
+};
+
 export async function runScenario(options) {
-  const o = {
-    processes: 3,
-    messages: 20_000,
-    kills: 2,
-    terms: 1,
-    adds: 1,
-    delayMs: 1,
-    publishRate: 1500,
-    commitIntervalMs: 5000,
-    log: () => {},
-    ...options,
-  };
+  const o = { ...defaults, ...options };
   const run = await Run.create(o);
   try {
     return await run.chaos();
@@ -55,7 +56,7 @@ export async function runScenario(options) {
 
 /** Runs `processes` replicas over pre-published messages and returns the group's rate in messages/s. */
 export async function measureThroughput(options) {
-  const o = { kills: 0, terms: 0, adds: 0, delayMs: 0, log: () => {}, ...options };
+  const o = { ...defaults, kills: 0, terms: 0, adds: 0, delayMs: 0, ...options };
   const run = await Run.create(o);
   try {
     return await run.throughput();

@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { backend } from "../scripts/test-support/backends.mjs";
+import { runScenario } from "./crash/harness.mjs";
+import { sources } from "./crash/sources.mjs";
+
+// The crash harness in its short form (the full one is `pnpm crash`): three replicas of one config per
+// source, 3,000 messages flowing, one SIGKILL, one SIGTERM restart and one member added, at random moments.
+const found = {
+  nats: await backend("nats"),
+  redis: await backend("redis"),
+  postgres: await backend("postgres"),
+  kafka: await backend("kafka"),
+};
+const urls = {
+  nats: found.nats.url,
+  redis: found.redis.url,
+  postgres: found.postgres.url,
+  kafka: found.kafka.url,
+};
+const all = sources(urls);
+
+describe("replicas of one config under SIGKILL, SIGTERM and a join", () => {
+  for (const [key, source] of Object.entries(all)) {
+    const available = source.backends.every((name) => found[name as keyof typeof found].available);
+    it.runIf(available)(
+      `${source.label}: loses nothing, duplicates within the bound, checkpoints never go backwards`,
+      async () => {
+        const report = await runScenario({
+          source: key,
+          urls,
+          processes: 3,
+          messages: 3000,
+          kills: 1,
+          terms: 1,
+          adds: 1,
+          publishRate: 1000,
+          commitIntervalMs: 1000,
+        });
+        console.info(
+          `${report.source}: lost ${report.lost}, duplicates ${report.duplicates} (bound ${report.duplicateBound}), ` +
+            `${report.regressions.length} checkpoint regressions in ${report.checkpointSamples} samples, ` +
+            `takeover ${report.takeoverMs} ms, ${report.seconds} s`,
+        );
+        expect(report.failures).toEqual([]);
+        expect(report.lostIds).toEqual([]);
+        expect(report.lost).toBe(0);
+        expect(report.regressions).toEqual([]);
+        expect(report.duplicates).toBeLessThanOrEqual(report.duplicateBound);
+      },
+      240_000,
+    );
+  }
+});
