@@ -2,6 +2,7 @@ import type { BehaviorConfig, ConsumerConfig, SlotBinding, SlotsConfig } from ".
 import { ExhaustedAction, Ordering, SourceInterface } from "./config.js";
 import { parseDuration } from "./duration.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
+import { PayloadFormat } from "./payload.js";
 
 /** YAML files use snake_case keys (as in the seed); TypeScript objects use camelCase. */
 export type KeyStyle = "snake" | "camel";
@@ -41,6 +42,14 @@ const duration =
       : undefined;
   };
 
+const positiveDuration =
+  (style: KeyStyle): Check =>
+  (v) => {
+    const problem = duration(style)(v);
+    if (problem) return problem;
+    return (parseDuration(v) as number) > 0 ? undefined : `expected a duration above zero, got ${show(v)}`;
+  };
+
 interface Field {
   camel: string;
   snake: string;
@@ -74,8 +83,40 @@ function behaviorFields(style: KeyStyle): readonly Field[] {
     { camel: "onExhausted", snake: "on_exhausted", check: oneOf(Object.values(ExhaustedAction)) },
     { camel: "deadLetterTopic", snake: "dead_letter_topic", check: nonEmptyString },
     { camel: "shutdownTimeout", snake: "shutdown_timeout", check: duration(style) },
+    { camel: "processingTimeout", snake: "processing_timeout", check: duration(style) },
+    {
+      camel: "filter",
+      snake: "filter",
+      check: mapping,
+      nested: [
+        { camel: "topic", snake: "topic", check: nonEmptyString },
+        { camel: "metadata", snake: "metadata", check: metadataMatch },
+      ],
+    },
+    {
+      camel: "deduplicate",
+      snake: "deduplicate",
+      check: mapping,
+      nested: [
+        { camel: "window", snake: "window", check: positiveDuration(style), required: true },
+        { camel: "key", snake: "key", check: nonEmptyString },
+      ],
+    },
+    { camel: "payloadFormat", snake: "payload_format", check: oneOf(Object.values(PayloadFormat)) },
   ];
 }
+
+/** `{ key: "value" }` or `{ key: ["one", "other"] }`: each key must carry one of its values. */
+const metadataMatch: Check = (v) => {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return `expected a mapping, got ${show(v)}`;
+  for (const [key, allowed] of Object.entries(v)) {
+    const values = Array.isArray(allowed) ? allowed : [allowed];
+    if (values.length === 0 || !values.every((x) => typeof x === "string")) {
+      return `${key}: expected a string or a list of strings, got ${show(allowed)}`;
+    }
+  }
+  return undefined;
+};
 
 const slotFields: readonly Field[] = [
   { camel: "driver", snake: "driver", check: nonEmptyString, required: true },

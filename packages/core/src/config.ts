@@ -1,4 +1,6 @@
 import type { Duration } from "./duration.js";
+import type { FilterRule } from "./filter.js";
+import type { PayloadFormat } from "./payload.js";
 
 export const SlotName = {
   MessageSource: "messageSource",
@@ -82,6 +84,24 @@ export interface BehaviorConfig {
   deadLetterTopic?: string;
   /** How long `stop()` lets in-flight work finish before aborting it. Default "30s". */
   shutdownTimeout?: Duration;
+  /**
+   * How long one attempt may take: then its `signal` aborts and the attempt fails ("timed out after …"),
+   * to be retried and dead-lettered like any failure. `0` turns it off. Default "30s".
+   */
+  processingTimeout?: Duration;
+  /** Only messages matching this are processed; the others are acknowledged and counted as filtered. */
+  filter?: FilterRule;
+  /** Messages processed within `window` are not processed again (keys in the state store). */
+  deduplicate?: DeduplicateConfig;
+  /** Decode payloads into `message.data` (`"json"` or `"text"`); schemas are set in code (`payload`). */
+  payloadFormat?: PayloadFormat;
+}
+
+export interface DeduplicateConfig {
+  /** How long a processed message's key is remembered, e.g. "10m". */
+  window: Duration;
+  /** A metadata key carrying the producer's idempotency key; default the message id. */
+  key?: string;
 }
 
 /** The seed's consumer configuration, in TypeScript naming. YAML files use the snake_case keys. */

@@ -167,15 +167,18 @@ describe("replicas of one consumer", () => {
     const store = new MemStore();
     const { source, push, changeGroup } = partitionedSource(topic);
     const release = deferred();
+    const started = deferred();
     const consumer = new Consumer(consumerOptions({ topic }))
       .bindSlots(source, store)
       .setProcessor(async (message) => {
-        if (message.id === "0/2") await release.promise;
+        if (message.id !== "0/2") return;
+        started.resolve();
+        await release.promise;
       });
     await consumer.start();
     await push("0", "a");
     await push("0", "b");
-    await waitFor(() => consumer.health().inFlight === 1, "the second message in flight");
+    await started.promise;
     let revoked = false;
     const revoking = changeGroup({ kind: "revoking", partitions: ["0", "1"] }).then(() => {
       revoked = true;

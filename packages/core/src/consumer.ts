@@ -5,20 +5,38 @@ import { type BehaviorConfig, ExhaustedAction } from "./config.js";
 import { validateBehavior } from "./config-validation.js";
 import { type Duration, parseDuration } from "./duration.js";
 import { ConfigError, describeError, PrismError, PrismErrorCode } from "./errors.js";
-import { type ConsumerCounters, type ConsumerHealth, ConsumerStatus, emptyCounters } from "./health.js";
+import type { ConsumerEventListener, ConsumerEventMap, ConsumerEventName, ConsumerEvents } from "./events.js";
+import { compileFilter, type FilterPredicate } from "./filter.js";
+import { type ConsumerHealth, ConsumerStatus, emptyCounters } from "./health.js";
+import { EventHub } from "./internal/event-hub.js";
 import { type ResolvedBehavior, resolveBehavior } from "./internal/resolve-behavior.js";
 import { ConsumerRun } from "./internal/run.js";
-import { consoleLogger, type Logger } from "./logger.js";
+import { consoleLogger, type FieldsFirstLogger, type Logger, toLogger } from "./logger.js";
+import { type Middleware, MiddlewareStage } from "./middleware.js";
+import type { PayloadDecoding } from "./payload.js";
 import type { BatchProcessor, MessageProcessor } from "./processor.js";
-import { type BindSlotsOptions, type BoundSlots, bindSlots } from "./slots.js";
+import {
+  type BindSlotsOptions,
+  type BoundSlots,
+  bindSlots,
+  isSlotDrivers,
+  type SlotDrivers,
+} from "./slots.js";
 import { type ConsumerState, stateKey } from "./state.js";
 
-export interface ConsumerOptions {
+export interface ConsumerOptions<T = never> {
   /** The consumer's name: part of its state key `consumer:{group}:{topic}:{name}`. */
   readonly name: string;
   readonly behavior: BehaviorConfig;
-  /** Default: warnings and errors to the console. */
-  readonly logger?: Logger;
+  /**
+   * Typed payloads: decode (JSON by default) and validate with any Standard Schema; the processor gets
+   * `message.data`, typed. Invalid payloads go to the dead-letter queue with the schema's issues.
+   */
+  readonly payload?: PayloadDecoding<T>;
+  /** Only messages it accepts are processed (together with `behavior.filter`, when both are set). */
+  readonly filter?: FilterPredicate;
+  /** Default: warnings and errors to the console. A pino or bunyan logger is taken as it is. */
+  readonly logger?: Logger | FieldsFirstLogger;
   /** Source of randomness for backoff jitter (tests pass a fixed one). Default `Math.random`. */
   readonly random?: () => number;
 }
@@ -32,27 +50,30 @@ export interface ConsumerBindOptions extends BindSlotsOptions {
 }
 
 /**
- * The consumer pattern over three slots. Lifecycle: `bindSlots()` → `setProcessor()` →
- * `start()` → `stop()`; `health()` at any time.
+ * The consumer pattern over three slots. Lifecycle: `bindSlots()` → `use()` (optional) →
+ * `setProcessor()` → `start()` → `stop()`; `health()` and `on()` at any time.
  */
-export class Consumer {
+export class Consumer<T = never> implements ConsumerEvents {
   readonly name: string;
   readonly stateKey: string;
   private readonly behavior: ResolvedBehavior;
   private readonly logger: Logger;
   private readonly random: () => number;
-  private readonly counters: ConsumerCounters = emptyCounters();
+  private readonly hub: EventHub;
+  private readonly payload: PayloadDecoding | undefined;
+  private readonly filter: FilterPredicate | undefined;
+  private readonly middleware = { delivery: [] as Middleware[], attempt: [] as Middleware[] };
   private slots: BoundSlots | undefined;
   private closeOnStop = false;
   private driversClosed = false;
-  private processor: MessageProcessor | undefined;
-  private batchProcessor: BatchProcessor | undefined;
+  private processor: MessageProcessor<T> | undefined;
+  private batchProcessor: BatchProcessor<T> | undefined;
   private run: ConsumerRun | undefined;
   private starting = false;
   private ended: Promise<Error | undefined> = Promise.resolve(undefined);
   private lastError: { message: string; at: number } | undefined;
 
-  constructor(options: ConsumerOptions) {
+  constructor(options: ConsumerOptions<T>) {
     if (typeof options.name !== "string" || options.name.trim() === "") {
       throw new ConfigError([
         { path: "name", message: `expected a non-empty string, got ${String(options.name)}` },
@@ -61,29 +82,73 @@ export class Consumer {
     this.name = options.name;
     this.behavior = resolveBehavior(validateBehavior(options.behavior));
     this.stateKey = stateKey(this.behavior.consumerGroup, this.behavior.topic, this.name);
-    this.logger = options.logger ?? consoleLogger;
+    this.logger = toLogger(options.logger ?? consoleLogger);
     this.random = options.random ?? Math.random;
+    this.hub = new EventHub(emptyCounters(), () => this.logger);
+    const format = this.behavior.payloadFormat;
+    this.payload = (options.payload as PayloadDecoding | undefined) ?? (format ? { format } : undefined);
+    const rule = this.behavior.filter;
+    const predicates = [rule && compileFilter(rule), options.filter].filter((p) => p !== undefined);
+    this.filter =
+      predicates.length === 0
+        ? undefined
+        : predicates.length === 1
+          ? predicates[0]
+          : (message) => predicates.every((accepts) => accepts(message));
+  }
+
+  /** Calls `listener` for every `name` event (see `ConsumerEventMap`); returns its unsubscribe function. */
+  on<K extends ConsumerEventName>(name: K, listener: ConsumerEventListener<K>): () => void {
+    return this.hub.on(name, listener);
+  }
+
+  /** Resolves with the next `name` event (for which `matches` holds, when given). */
+  once<K extends ConsumerEventName>(
+    name: K,
+    matches?: (event: ConsumerEventMap[K]) => boolean,
+  ): Promise<ConsumerEventMap[K]> {
+    return this.hub.once(name, matches);
+  }
+
+  /**
+   * Adds middleware, `(next) => handler`, to every delivery (`"delivery"`, the default: once per message
+   * or batch, around all its attempts) or to every attempt (`"attempt"`: inside the retries). The first
+   * added is the outermost of its stage. Applies from the next `start()`.
+   */
+  use(middleware: Middleware, stage: MiddlewareStage = MiddlewareStage.Delivery): this {
+    this.assertNotActive("use");
+    if (stage === MiddlewareStage.Attempt) this.middleware.attempt.push(middleware);
+    else this.middleware.delivery.push(middleware);
+    return this;
   }
 
   /**
    * Binds drivers to the slots after checking each implements its slot's interface (see the
-   * standalone `bindSlots`); a wrong binding throws a `SlotBindingError`.
+   * standalone `bindSlots`); a wrong binding throws a `SlotBindingError`. Positional as in the seed
+   * (`bindSlots(source, state, deadLetter?, options?)`) or named (`bindSlots({ source, state, deadLetter },
+   * options?)`).
    */
+  bindSlots(drivers: SlotDrivers, options?: ConsumerBindOptions): this;
   bindSlots(
     messageSource: unknown,
     stateStore: unknown,
     deadLetterQueue?: unknown,
-    options: ConsumerBindOptions = {},
-  ): this {
+    options?: ConsumerBindOptions,
+  ): this;
+  bindSlots(first: unknown, second?: unknown, third?: unknown, fourth?: ConsumerBindOptions): this {
     this.assertNotActive("bindSlots");
-    this.slots = bindSlots(messageSource, stateStore, deadLetterQueue, options);
+    const named = isSlotDrivers(first) && (second === undefined || !isDriverLike(second));
+    const options = (named ? (second as ConsumerBindOptions | undefined) : fourth) ?? {};
+    this.slots = named
+      ? bindSlots(first.source, first.state, first.deadLetter, options)
+      : bindSlots(first, second, third, options);
     this.closeOnStop = options.closeOnStop ?? false;
     this.driversClosed = false;
     return this;
   }
 
   /** Sets the per-message processor (for `batchSize: 0`). */
-  setProcessor(processor: MessageProcessor): this {
+  setProcessor(processor: MessageProcessor<T>): this {
     this.assertNotActive("setProcessor");
     this.processor = processor;
     this.batchProcessor = undefined;
@@ -91,7 +156,7 @@ export class Consumer {
   }
 
   /** Sets the batch processor (for `batchSize > 0`). */
-  setBatchProcessor(processor: BatchProcessor): this {
+  setBatchProcessor(processor: BatchProcessor<T>): this {
     this.assertNotActive("setBatchProcessor");
     this.batchProcessor = processor;
     this.processor = undefined;
@@ -128,15 +193,23 @@ export class Consumer {
       ]);
     }
     const run = new ConsumerRun({
-      name: this.name,
-      member: memberId(this.name),
+      identity: {
+        name: this.name,
+        group: this.behavior.consumerGroup,
+        topic: this.behavior.topic,
+        member: memberId(this.name),
+      },
+      stateKey: this.stateKey,
       behavior: this.behavior,
       onExhausted,
       slots,
-      processor: this.processor,
-      batchProcessor: this.batchProcessor,
+      processor: this.processor as MessageProcessor | undefined,
+      batchProcessor: this.batchProcessor as BatchProcessor | undefined,
+      filter: this.filter,
+      payload: this.payload,
+      middleware: { delivery: [...this.middleware.delivery], attempt: [...this.middleware.attempt] },
       logger: this.logger,
-      counters: this.counters,
+      hub: this.hub,
       random: this.random,
       recordError: (error) => {
         this.lastError = { message: describeError(error), at: Date.now() };
@@ -190,13 +263,14 @@ export class Consumer {
 
   health(): ConsumerHealth {
     const run = this.run;
+    const status = run ? statusOf[run.phase] : ConsumerStatus.Idle;
     return {
-      status: run ? statusOf[run.phase] : ConsumerStatus.Idle,
+      status: status === ConsumerStatus.Running && run && run.stalled > 0 ? ConsumerStatus.Stalled : status,
       name: this.name,
       group: this.behavior.consumerGroup,
       topic: this.behavior.topic,
       inFlight: run?.inFlight ?? 0,
-      counters: { ...this.counters },
+      counters: { ...this.hub.counters },
       membership: {
         member: run?.member,
         partitions: run?.ownedPartitions,
@@ -258,6 +332,13 @@ const statusOf = {
   stopped: ConsumerStatus.Stopped,
   failed: ConsumerStatus.Failed,
 } as const;
+
+/** Whether `value` has methods, like a driver (so it is not the options of the named `bindSlots` form). */
+function isDriverLike(value: unknown): boolean {
+  return (
+    typeof value === "object" && value !== null && Object.values(value).some((v) => typeof v === "function")
+  );
+}
 
 /** Unique per start of a consumer: replicas of one config (and restarts of one) never share an id. */
 function memberId(name: string): string {

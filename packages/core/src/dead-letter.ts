@@ -13,8 +13,16 @@ export const DeadLetterKey = {
   LastFailureAt: "prism-last-failure-at",
   ConsumerName: "prism-consumer-name",
   ConsumerGroup: "prism-consumer-group",
+  /** For payloads that failed to decode or validate: the schema's issues, as JSON `[{ message, path }]`. */
+  ValidationIssues: "prism-validation-issues",
 } as const;
 export type DeadLetterKey = (typeof DeadLetterKey)[keyof typeof DeadLetterKey];
+
+/** One problem a payload schema found: what, and where in the payload (property keys and indexes). */
+export interface ValidationIssue {
+  readonly message: string;
+  readonly path?: readonly (string | number)[];
+}
 
 /** Why and when a message failed for good. */
 export interface FailureRecord {
@@ -22,6 +30,8 @@ export interface FailureRecord {
   readonly attempts: number;
   readonly firstFailureAt: number;
   readonly lastFailureAt: number;
+  /** Set when the payload did not decode or validate. */
+  readonly issues?: readonly ValidationIssue[];
 }
 
 const maxErrorLength = 1024;
@@ -44,5 +54,17 @@ export function deadLetterMetadata(
     [DeadLetterKey.LastFailureAt]: String(failure.lastFailureAt),
     [DeadLetterKey.ConsumerName]: consumer.name,
     [DeadLetterKey.ConsumerGroup]: consumer.group,
+    ...(failure.issues && { [DeadLetterKey.ValidationIssues]: issuesText(failure.issues) }),
   };
+}
+
+/** The issues as one line of JSON, cut to whole issues within the header-safe length. */
+function issuesText(issues: readonly ValidationIssue[]): string {
+  const kept: ValidationIssue[] = [];
+  for (const issue of issues) {
+    const next = JSON.stringify([...kept, issue]);
+    if (next.length > maxErrorLength) break;
+    kept.push(issue);
+  }
+  return JSON.stringify(kept);
 }

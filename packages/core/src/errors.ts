@@ -20,6 +20,8 @@ export const PrismErrorCode = {
   StateCorrupt: "STATE_CORRUPT",
   /** Work was abandoned because its `AbortSignal` fired. */
   Aborted: "ABORTED",
+  /** An attempt ran past `processingTimeout`; retryable. */
+  TimedOut: "TIMED_OUT",
 } as const;
 export type PrismErrorCode = (typeof PrismErrorCode)[keyof typeof PrismErrorCode];
 
@@ -40,7 +42,8 @@ export class PrismError extends Error {
   constructor(code: PrismErrorCode, message: string, options: PrismErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.retryable = options.retryable ?? code === PrismErrorCode.BackendUnavailable;
+    this.retryable =
+      options.retryable ?? (code === PrismErrorCode.BackendUnavailable || code === PrismErrorCode.TimedOut);
   }
 }
 

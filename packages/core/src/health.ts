@@ -8,6 +8,11 @@ export const ConsumerStatus = {
   Running: "running",
   /** `stop()` was called (or a failure is shutting it down): finishing in-flight work. */
   Draining: "draining",
+  /**
+   * Running, but an attempt is still busy after its `processingTimeout` was signalled (its processor
+   * ignores `signal`): work may be piling up behind it.
+   */
+  Stalled: "stalled",
   Stopped: "stopped",
   /** Stopped because of an error; see `lastError` and `closed()`. */
   Failed: "failed",
@@ -20,8 +25,10 @@ export interface ConsumerCounters {
   received: number;
   /** Messages whose processing succeeded. */
   processed: number;
-  /** Failed attempts (each throw of the processor counts once). */
+  /** Failed attempts (each throw of the processor, or timeout, counts once). */
   failures: number;
+  /** Attempts that ran past `processingTimeout` (also counted in `failures`). */
+  timedOut: number;
   /** Attempts that were retries. */
   retries: number;
   deadLettered: number;
@@ -29,6 +36,10 @@ export interface ConsumerCounters {
   dropped: number;
   /** Messages abandoned at stop (not checkpointed; delivered again later). */
   abandoned: number;
+  /** Messages that did not match the filter (acknowledged and checkpointed, never processed). */
+  filtered: number;
+  /** Messages whose id was seen within the deduplication window (acknowledged, not processed again). */
+  deduplicated: number;
   /** Checkpoints written to the state store. */
   commits: number;
   /** Acknowledgements the source refused (the message may be delivered again). */
@@ -81,10 +92,13 @@ export function emptyCounters(): ConsumerCounters {
     received: 0,
     processed: 0,
     failures: 0,
+    timedOut: 0,
     retries: 0,
     deadLettered: 0,
     dropped: 0,
     abandoned: 0,
+    filtered: 0,
+    deduplicated: 0,
     commits: 0,
     acknowledgeErrors: 0,
   };

@@ -1,26 +1,10 @@
-export { bytesEqual } from "./bytes.js";
-export type {
-  AcknowledgedSubscriptions,
-  Closable,
-  CompareAndSetStore,
-  DriverHealth,
-  HealthReporting,
-  PartitionedSource,
-  ResumableSource,
-} from "./capabilities.js";
-export {
-  isAcknowledgedSubscriptions,
-  isClosable,
-  isCompareAndSetStore,
-  isHealthReporting,
-  isPartitionedSource,
-  isResumableSource,
-  missingMethods,
-} from "./capabilities.js";
-export { coalescer } from "./coalescer.js";
+// The application's surface: build, configure, run and watch a consumer. What a driver author needs
+// (the receive-loop helpers, capabilities, error mapping) is in "@prism/consumer-core/driver".
+export type { DriverHealth } from "./capabilities.js";
 export type {
   BehaviorConfig,
   ConsumerConfig,
+  DeduplicateConfig,
   RetryBackoffConfig,
   SlotBinding,
   SlotsConfig,
@@ -32,7 +16,7 @@ export type { LoadConfigOptions } from "./config-yaml.js";
 export { loadConfigFile, parseConfigYaml } from "./config-yaml.js";
 export type { ConsumerBindOptions, ConsumerOptions } from "./consumer.js";
 export { Consumer } from "./consumer.js";
-export type { FailureRecord } from "./dead-letter.js";
+export type { FailureRecord, ValidationIssue } from "./dead-letter.js";
 export { DeadLetterKey, deadLetterMetadata } from "./dead-letter.js";
 export type { CreateConsumerOptions, DriverContext, DriverFactories, DriverFactory } from "./drivers.js";
 export { createConsumer } from "./drivers.js";
@@ -42,7 +26,6 @@ export type { ConfigIssue, PrismErrorOptions } from "./errors.js";
 export {
   ConfigError,
   describeError,
-  isNetworkError,
   isPrismError,
   isRetryable,
   PermanentError,
@@ -51,14 +34,19 @@ export {
   SlotBindingError,
 } from "./errors.js";
 export type {
+  ConsumerEventListener,
+  ConsumerEventMap,
+  ConsumerEventName,
+  ConsumerEvents,
+} from "./events.js";
+export type { FilterPredicate, FilterRule } from "./filter.js";
+export type {
   ConsumerCounters,
   ConsumerHealth,
   GroupChangeRecord,
   MembershipHealth,
 } from "./health.js";
 export { ConsumerStatus } from "./health.js";
-export type { HeldMessagesOptions } from "./held-messages.js";
-export { HeldMessages } from "./held-messages.js";
 export type {
   CheckpointLookup,
   GroupChange,
@@ -68,20 +56,19 @@ export type {
   ReceiveOptions,
   SubscribeOptions,
 } from "./interfaces.js";
-export type { Logger } from "./logger.js";
-export { consoleLogger, redactUrl, silentLogger } from "./logger.js";
+export type { FieldsFirstLogger, Logger } from "./logger.js";
+export { consoleLogger, fieldsFirstLogger, redactUrl, silentLogger } from "./logger.js";
 export type { Message, Metadata, Offset, Position } from "./message.js";
-export { compareOffsets, laterOffset } from "./offsets.js";
+export type { ConsumerIdentity, Delivery, Handler, Middleware } from "./middleware.js";
+export { MiddlewareStage } from "./middleware.js";
+export type { DecodedMessage, PayloadDecoding } from "./payload.js";
+export { PayloadFormat } from "./payload.js";
 export type { PluginDefinition, PluginOptions } from "./plugin.js";
 export { ConsumerPlugin } from "./plugin.js";
-export type { PollingOptions } from "./polling-iterable.js";
-export { pollingIterable } from "./polling-iterable.js";
-export type { BatchProcessor, MessageProcessor, ProcessContext } from "./processor.js";
-export type { PushChannel } from "./push-channel.js";
-export { pushChannel } from "./push-channel.js";
+export type { BatchProcessor, MessageProcessor, ProcessContext, ProcessedMessage } from "./processor.js";
 export type { RetryPolicy } from "./retry-policy.js";
 export { backoffDelay, defaultRetryPolicy } from "./retry-policy.js";
-export type { BindSlotsOptions, BoundSlots, BoundSource } from "./slots.js";
+export type { BindSlotsOptions, BoundSlots, BoundSource, SlotDrivers } from "./slots.js";
 export { bindSlots } from "./slots.js";
 export type { ConsumerState } from "./state.js";
 export { decodeState, encodeState, stateKey } from "./state.js";

@@ -19,6 +19,23 @@ export interface BoundSlots {
   readonly deadLetterQueue: QueueInterface | undefined;
 }
 
+/** The named form of `bindSlots`: the drivers by slot. */
+export interface SlotDrivers {
+  /** The message source: a `PubSubInterface` or `QueueInterface` driver. */
+  readonly source: unknown;
+  /** The state store: a `KeyValueBasicInterface` driver. */
+  readonly state: unknown;
+  /** The dead-letter queue (optional): a `QueueInterface` driver. */
+  readonly deadLetter?: unknown;
+}
+
+/** Whether `value` is the named form (a plain object with `source` and `state`), not a driver. */
+export function isSlotDrivers(value: unknown): value is SlotDrivers {
+  if (typeof value !== "object" || value === null) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return (prototype === Object.prototype || prototype === null) && "source" in value && "state" in value;
+}
+
 export interface BindSlotsOptions {
   /** When the source driver offers both interfaces. Default: pub/sub. */
   readonly sourceInterface?: SourceInterface;

@@ -1,13 +1,5 @@
-import {
-  type BehaviorConfig,
-  type ConsumerOptions,
-  type GroupChange,
-  type Logger,
-  type Message,
-  type PartitionedSource,
-  type PubSubInterface,
-  pushChannel,
-} from "@prism/consumer-core";
+import type { BehaviorConfig, ConsumerOptions, GroupChange, Logger, Message } from "@prism/consumer-core";
+import { type PartitionedSource, type PubSubInterface, pushChannel } from "@prism/consumer-core/driver";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -1,4 +1,4 @@
-import { ConfigError, type ConfigIssue, type Logger, parseDuration } from "@prism/consumer-core";
+import { ConfigError, type ConfigIssue, type Logger, parseDuration } from "@prism/consumer-core/driver";
 import type { Kafka } from "kafkajs";
 
 export type SaslMechanism = "plain" | "scram-sha-256" | "scram-sha-512";

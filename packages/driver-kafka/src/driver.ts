@@ -1,4 +1,4 @@
-import type { DriverFactory } from "@prism/consumer-core";
+import type { DriverFactory } from "@prism/consumer-core/driver";
 import { parseKafkaConfig } from "./config.js";
 import { KafkaDriver } from "./kafka-driver.js";
 

@@ -1,4 +1,4 @@
-import { describeError, isPrismError, PrismError, PrismErrorCode } from "@prism/consumer-core";
+import { describeError, isPrismError, PrismError, PrismErrorCode } from "@prism/consumer-core/driver";
 
 /** Errors kafkajs marks retriable are not always about the connection; these names always are. */
 const unavailableNames = new Set([

@@ -11,8 +11,8 @@ import type {
   ReceiveOptions,
   ResumableSource,
   SubscribeOptions,
-} from "@prism/consumer-core";
-import { describeError, PrismError, PrismErrorCode } from "@prism/consumer-core";
+} from "@prism/consumer-core/driver";
+import { describeError, PrismError, PrismErrorCode } from "@prism/consumer-core/driver";
 import { type Admin, Kafka, type LogEntry, logLevel, type Producer, type SASLOptions } from "kafkajs";
 import { type KafkaDriverOptions, type ResolvedKafkaOptions, resolveOptions } from "./config.js";
 import { mapKafkaError } from "./errors.js";

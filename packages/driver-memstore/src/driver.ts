@@ -1,4 +1,9 @@
-import { ConfigError, type ConfigIssue, type DriverFactory, parseDuration } from "@prism/consumer-core";
+import {
+  ConfigError,
+  type ConfigIssue,
+  type DriverFactory,
+  parseDuration,
+} from "@prism/consumer-core/driver";
 import { MemStore, type MemStoreOptions } from "./mem-store.js";
 
 /**

@@ -10,7 +10,7 @@ import type {
   ReceiveOptions,
   ResumableSource,
   SubscribeOptions,
-} from "@prism/consumer-core";
+} from "@prism/consumer-core/driver";
 import { MemKeyValue } from "./internal/key-value.js";
 import { TopicLog } from "./internal/topic-log.js";
 import { WorkQueue } from "./internal/work-queue.js";

@@ -7,7 +7,7 @@ import {
   type Logger,
   parseDuration,
   redactUrl,
-} from "@prism/consumer-core";
+} from "@prism/consumer-core/driver";
 import { defaultStreamTemplate, subjectPlaceholder } from "./internal/names.js";
 import { parseServer, serverList } from "./internal/servers.js";
 

@@ -1,4 +1,4 @@
-import type { DriverFactory } from "@prism/consumer-core";
+import type { DriverFactory } from "@prism/consumer-core/driver";
 import { natsOptionsFromConfig } from "./config.js";
 import { NatsDriver } from "./nats-driver.js";
 

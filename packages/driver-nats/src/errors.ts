@@ -1,4 +1,4 @@
-import { describeError, isPrismError, PrismError, PrismErrorCode } from "@prism/consumer-core";
+import { describeError, isPrismError, PrismError, PrismErrorCode } from "@prism/consumer-core/driver";
 
 /** Socket-level failures: the server is down, restarting or unreachable right now. */
 const networkCodes = new Set([

@@ -17,7 +17,7 @@ import {
   type ReceiveOptions,
   type ResumableSource,
   type SubscribeOptions,
-} from "@prism/consumer-core";
+} from "@prism/consumer-core/driver";
 import { type NatsDriverOptions, type ResolvedNatsOptions, resolveNatsOptions } from "./config.js";
 import { mapNatsError } from "./errors.js";
 import { openConnection } from "./internal/connection.js";

@@ -1,4 +1,4 @@
-import { ConfigError, type ConfigIssue, parseDuration } from "@prism/consumer-core";
+import { ConfigError, type ConfigIssue, parseDuration } from "@prism/consumer-core/driver";
 import { identifierProblem } from "./internal/schema.js";
 import type { PostgresDriverOptions } from "./options.js";
 

@@ -1,4 +1,4 @@
-import type { DriverFactory } from "@prism/consumer-core";
+import type { DriverFactory } from "@prism/consumer-core/driver";
 import { parsePostgresConfig } from "./config.js";
 import { PostgresDriver } from "./postgres-driver.js";
 

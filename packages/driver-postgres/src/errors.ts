@@ -1,4 +1,4 @@
-import { isNetworkError, isPrismError, PrismError, PrismErrorCode } from "@prism/consumer-core";
+import { isNetworkError, isPrismError, PrismError, PrismErrorCode } from "@prism/consumer-core/driver";
 
 /**
  * SQLSTATE classes and codes where trying again can succeed: the connection dropped (08), the server is

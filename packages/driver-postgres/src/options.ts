@@ -1,5 +1,5 @@
 import type { ConnectionOptions } from "node:tls";
-import { consoleLogger, type Logger } from "@prism/consumer-core";
+import { consoleLogger, type Logger } from "@prism/consumer-core/driver";
 import type { Pool, PoolConfig } from "pg";
 import { identifierProblem, type SchemaNames, schemaNames } from "./internal/schema.js";
 

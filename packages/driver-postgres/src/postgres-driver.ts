@@ -7,8 +7,8 @@ import type {
   Metadata,
   QueueInterface,
   ReceiveOptions,
-} from "@prism/consumer-core";
-import { describeError, HeldMessages, PrismError, PrismErrorCode } from "@prism/consumer-core";
+} from "@prism/consumer-core/driver";
+import { describeError, HeldMessages, PrismError, PrismErrorCode } from "@prism/consumer-core/driver";
 import pg from "pg";
 import { mapPostgresError } from "./errors.js";
 import { KeyValueStore } from "./internal/key-value-store.js";

@@ -5,7 +5,7 @@ import {
   type Logger,
   parseDuration,
   redactUrl,
-} from "@prism/consumer-core";
+} from "@prism/consumer-core/driver";
 import type { Redis, RedisOptions } from "ioredis";
 
 /** Options of `RedisDriver.connect`; the YAML keys are the snake_case names of the same settings. */

@@ -1,4 +1,4 @@
-import type { DriverFactory } from "@prism/consumer-core";
+import type { DriverFactory } from "@prism/consumer-core/driver";
 import { parseRedisConfig } from "./config.js";
 import { RedisDriver } from "./redis-driver.js";
 

@@ -4,7 +4,7 @@ import {
   isPrismError,
   PrismError,
   PrismErrorCode,
-} from "@prism/consumer-core";
+} from "@prism/consumer-core/driver";
 
 /**
  * Redis error replies (their first word) that describe a passing server state — loading its dataset, a

@@ -8,7 +8,7 @@ import {
   type Metadata,
   type QueueInterface,
   type ReceiveOptions,
-} from "@prism/consumer-core";
+} from "@prism/consumer-core/driver";
 import { Redis } from "ioredis";
 import { type RedisDriverOptions, type RedisSettings, resolveRedisSettings } from "./config.js";
 import { mapRedisError } from "./errors.js";

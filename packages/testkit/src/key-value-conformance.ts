@@ -1,5 +1,5 @@
-import type { KeyValueBasicInterface } from "@prism/consumer-core";
-import { isClosable, isCompareAndSetStore } from "@prism/consumer-core";
+import type { KeyValueBasicInterface } from "@prism/consumer-core/driver";
+import { isClosable, isCompareAndSetStore } from "@prism/consumer-core/driver";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { KeyValueFeatures } from "./features.js";
 import { type ConformanceHarness, caseTimeout, resolveHarness, uniqueName } from "./harness.js";

@@ -1,5 +1,5 @@
-import type { PubSubInterface } from "@prism/consumer-core";
-import { isAcknowledgedSubscriptions, isClosable } from "@prism/consumer-core";
+import type { PubSubInterface } from "@prism/consumer-core/driver";
+import { isAcknowledgedSubscriptions, isClosable } from "@prism/consumer-core/driver";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { PubSubFeatures } from "./features.js";
 import { type ConformanceHarness, caseTimeout, resolveHarness } from "./harness.js";

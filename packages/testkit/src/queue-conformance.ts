@@ -1,5 +1,5 @@
-import type { Message, QueueInterface } from "@prism/consumer-core";
-import { isClosable } from "@prism/consumer-core";
+import type { Message, QueueInterface } from "@prism/consumer-core/driver";
+import { isClosable } from "@prism/consumer-core/driver";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { QueueFeatures } from "./features.js";
 import {

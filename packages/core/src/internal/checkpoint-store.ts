@@ -1,17 +1,18 @@
 import { isCompareAndSetStore } from "../capabilities.js";
 import { describeError, PrismError, PrismErrorCode } from "../errors.js";
-import type { ConsumerCounters } from "../health.js";
 import type { KeyValueBasicInterface } from "../interfaces.js";
 import type { Logger } from "../logger.js";
 import type { Offset } from "../message.js";
 import { compareOffsets, laterOffset } from "../offsets.js";
 import { type ConsumerState, decodeState, encodeState } from "../state.js";
 import { CheckpointTracker } from "./checkpoint-tracker.js";
+import type { EventHub } from "./event-hub.js";
 
 export interface CheckpointStoreDeps {
   readonly key: string;
   readonly stateStore: KeyValueBasicInterface;
-  readonly counters: ConsumerCounters;
+  /** Counts commits and tells listeners; its retry counter is what the stored retry count grows by. */
+  readonly hub: EventHub;
   readonly logger: Logger;
   readonly recordError: (error: unknown) => void;
 }
@@ -33,9 +34,8 @@ const maxConflicts = 20;
 export class CheckpointStore {
   tracker = new CheckpointTracker({ offsets: {}, offset: null, lastMessageId: null });
   lastCommitAt: number | undefined;
-  private retryCount = 0;
-  /** Retries already added to the stored count. */
-  private retriesWritten = 0;
+  /** The consumer's retry counter when this member last added its retries to the stored count. */
+  private retriesWritten: number;
   /** The tracker version last written; nothing is written until it or the retry count moves. */
   private committedVersion = 0;
   /** The state as last read at start or written since. */
@@ -43,7 +43,9 @@ export class CheckpointStore {
   private chain: Promise<unknown> = Promise.resolve();
   private queued = false;
 
-  constructor(private readonly deps: CheckpointStoreDeps) {}
+  constructor(private readonly deps: CheckpointStoreDeps) {
+    this.retriesWritten = deps.hub.counters.retries;
+  }
 
   /** Whether concurrent commits of replicas are merged safely (the state store can compare-and-set). */
   get atomic(): boolean {
@@ -70,10 +72,6 @@ export class CheckpointStore {
     return (await this.read()).state?.offsets[partition];
   }
 
-  countRetry(): void {
-    this.retryCount++;
-  }
-
   /** Writes the checkpoint if it moved; resolves with the state as stored. */
   commit(): Promise<ConsumerState> {
     const next = this.chain.then(() => this.write());
@@ -90,6 +88,7 @@ export class CheckpointStore {
       return this.write();
     });
     this.chain = next.catch((error) => {
+      this.deps.hub.driverError("commit", error);
       this.deps.recordError(error);
       this.deps.logger.warn("checkpoint commit failed; it is retried at the next commit", {
         key: this.deps.key,
@@ -100,7 +99,7 @@ export class CheckpointStore {
 
   private async write(): Promise<ConsumerState> {
     const version = this.tracker.version;
-    const retryCount = this.retryCount;
+    const retryCount = this.deps.hub.counters.retries;
     if (version === this.committedVersion && retryCount === this.retriesWritten) {
       return this.lastState ?? this.merge(undefined, 0);
     }
@@ -122,7 +121,7 @@ export class CheckpointStore {
       this.retriesWritten = retryCount;
       this.lastState = state;
       this.lastCommitAt = Date.now();
-      this.deps.counters.commits++;
+      this.deps.hub.committed(state);
       return state;
     }
   }

@@ -1,5 +1,7 @@
 import type { BehaviorConfig, ExhaustedAction, Ordering } from "../config.js";
 import { parseDuration } from "../duration.js";
+import type { FilterRule } from "../filter.js";
+import type { PayloadFormat } from "../payload.js";
 import { defaultRetryPolicy, type RetryPolicy } from "../retry-policy.js";
 
 /** Behavior with every default applied and durations in milliseconds. */
@@ -17,6 +19,11 @@ export interface ResolvedBehavior {
   readonly onExhausted: ExhaustedAction | undefined;
   readonly deadLetterTopic: string;
   readonly shutdownTimeoutMs: number;
+  /** 0: attempts have no deadline. */
+  readonly processingTimeoutMs: number;
+  readonly filter: FilterRule | undefined;
+  readonly deduplicate: { readonly windowMs: number; readonly by: string | undefined } | undefined;
+  readonly payloadFormat: PayloadFormat | undefined;
 }
 
 /** Applies defaults to an already validated behavior section. */
@@ -43,5 +50,12 @@ export function resolveBehavior(behavior: BehaviorConfig): ResolvedBehavior {
     onExhausted: behavior.onExhausted,
     deadLetterTopic: behavior.deadLetterTopic ?? `${behavior.topic}.dlq`,
     shutdownTimeoutMs: ms(behavior.shutdownTimeout, 30_000),
+    processingTimeoutMs: ms(behavior.processingTimeout, 30_000),
+    filter: behavior.filter,
+    deduplicate: behavior.deduplicate && {
+      windowMs: ms(behavior.deduplicate.window, 0),
+      by: behavior.deduplicate.key,
+    },
+    payloadFormat: behavior.payloadFormat,
   };
 }

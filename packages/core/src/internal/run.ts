@@ -1,51 +1,67 @@
 import { isPartitionedSource, isResumableSource } from "../capabilities.js";
+import type { ExhaustedAction } from "../config.js";
 import { describeError, PrismError, PrismErrorCode } from "../errors.js";
+import type { FilterPredicate } from "../filter.js";
 import type { GroupChangeRecord } from "../health.js";
 import type { GroupChange } from "../interfaces.js";
-import type { Message } from "../message.js";
-import type { MessageProcessor } from "../processor.js";
-import { type ConsumerState, stateKey } from "../state.js";
-import { isPromiseLike, settlesWithin } from "./async.js";
+import type { Logger } from "../logger.js";
+import type { ConsumerIdentity } from "../middleware.js";
+import type { PayloadDecoding } from "../payload.js";
+import type { BatchProcessor, MessageProcessor } from "../processor.js";
+import type { BoundSlots } from "../slots.js";
+import type { ConsumerState } from "../state.js";
+import { settlesWithin } from "./async.js";
 import { CheckpointStore } from "./checkpoint-store.js";
-import { Delivery, type FailedFirstAttempt } from "./delivery.js";
-import type { RunDeps } from "./run-deps.js";
+import type { EventHub } from "./event-hub.js";
+import { Pipeline, type UserMiddleware } from "./pipeline.js";
+import type { ResolvedBehavior } from "./resolve-behavior.js";
+import { Scheduler } from "./scheduler.js";
+import { Settlements } from "./settlement.js";
 import { openSource, type SourceSession } from "./source-session.js";
 
-export type { RunDeps } from "./run-deps.js";
+/** What one run of a consumer works with. */
+export interface RunDeps {
+  readonly identity: ConsumerIdentity;
+  readonly stateKey: string;
+  readonly behavior: ResolvedBehavior;
+  readonly onExhausted: ExhaustedAction;
+  readonly slots: BoundSlots;
+  readonly processor: MessageProcessor | undefined;
+  readonly batchProcessor: BatchProcessor | undefined;
+  readonly filter: FilterPredicate | undefined;
+  readonly payload: PayloadDecoding | undefined;
+  readonly middleware: UserMiddleware;
+  readonly logger: Logger;
+  /** Counts every outcome and tells the consumer's listeners (owned by the consumer, outlives runs). */
+  readonly hub: EventHub;
+  readonly random: () => number;
+  readonly recordError: (error: unknown) => void;
+}
+
+export type RunPhase = "running" | "draining" | "stopped" | "failed";
 
 /** Group changes kept for `health()`. */
 const keptGroupChanges = 20;
 /** How long a revoking source waits at most for in-flight work before the final commit of its partitions. */
 const revokeGraceMs = 10_000;
 
-export type RunPhase = "running" | "draining" | "stopped" | "failed";
-
 /**
- * One start-to-stop life of a consumer: pulls from the source no faster than the processor frees
- * capacity, retries and dead-letters per message (or batch), tracks and commits the checkpoint, and
- * shuts down gracefully.
+ * One start-to-stop life of a consumer: loads the checkpoint, opens the source, runs the scheduler over
+ * the pipeline, commits on its interval, and shuts down gracefully.
  */
 export class ConsumerRun {
   phase: RunPhase = "running";
   failure: Error | undefined;
-  readonly key: string;
-  private readonly checkpoints: CheckpointStore;
-  private readonly delivery: Delivery;
-  private commitTimer: ReturnType<typeof setInterval> | undefined;
-  /** Set when shutdown begins; a plain field because the pull loop checks it per message. */
-  private stopping = false;
-  private readonly pullAbort = new AbortController();
-  private readonly workAbort = new AbortController();
-  private readonly inFlightWork = new Set<Promise<void>>();
-  /** With `ordering: "partition"`: the last work queued per partition; the next one runs after it. */
-  private readonly lanes = new Map<string, Promise<void>>();
-  private inFlightMessages = 0;
-  /** Resolved when nothing is in flight (for a source revoking partitions). */
-  private idleWaiters: Array<() => void> = [];
-  private session: SourceSession | undefined;
   /** The source's recent group changes, newest last. */
   readonly groupChanges: GroupChangeRecord[] = [];
-  private wakeLoop: (() => void) | undefined;
+  private readonly checkpoints: CheckpointStore;
+  private readonly settlements: Settlements;
+  private readonly pipeline: Pipeline;
+  private readonly scheduler: Scheduler;
+  private readonly pullAbort = new AbortController();
+  private readonly workAbort = new AbortController();
+  private commitTimer: ReturnType<typeof setInterval> | undefined;
+  private session: SourceSession | undefined;
   private loop: Promise<void> = Promise.resolve();
   private shutdownPromise: Promise<void> | undefined;
   private markClosed: (failure: Error | undefined) => void = () => {};
@@ -55,24 +71,60 @@ export class ConsumerRun {
   });
 
   constructor(private readonly deps: RunDeps) {
-    const { behavior, slots } = deps;
-    this.key = stateKey(behavior.consumerGroup, behavior.topic, deps.name);
+    const { behavior, slots, hub } = deps;
     this.checkpoints = new CheckpointStore({
-      key: this.key,
+      key: deps.stateKey,
       stateStore: slots.stateStore,
-      counters: deps.counters,
+      hub,
       logger: deps.logger,
       recordError: deps.recordError,
     });
-    this.delivery = new Delivery(deps, this.checkpoints, this.workAbort.signal, (error) => this.fail(error));
+    this.settlements = new Settlements(
+      this.checkpoints,
+      hub,
+      deps.recordError,
+      behavior.autoCommit && behavior.commitIntervalMs === 0,
+    );
+    this.pipeline = new Pipeline({
+      behavior,
+      consumer: deps.identity,
+      onExhausted: deps.onExhausted,
+      deadLetterQueue: slots.deadLetterQueue,
+      stateStore: slots.stateStore,
+      stateKey: deps.stateKey,
+      processor: deps.processor,
+      batchProcessor: deps.batchProcessor,
+      filter: deps.filter,
+      payload: deps.payload,
+      middleware: deps.middleware,
+      hub,
+      settlements: this.settlements,
+      logger: deps.logger,
+      random: deps.random,
+      recordError: deps.recordError,
+      workSignal: this.workAbort.signal,
+      fail: (error) => this.fail(error),
+    });
+    this.scheduler = new Scheduler({
+      behavior,
+      hub,
+      pipeline: this.pipeline,
+      checkpoints: this.checkpoints,
+      fail: (error) => this.fail(error),
+    });
   }
 
   get member(): string {
-    return this.deps.member;
+    return this.deps.identity.member;
   }
 
   get inFlight(): number {
-    return this.inFlightMessages;
+    return this.scheduler.inFlight;
+  }
+
+  /** Attempts still running after their processing timeout was signalled. */
+  get stalled(): number {
+    return this.pipeline.deadlines?.stalled ?? 0;
   }
 
   get lastCommitAt(): number | undefined {
@@ -96,12 +148,13 @@ export class ConsumerRun {
   failedToOpen(error: unknown): void {
     this.failure = error instanceof Error ? error : new Error(describeError(error));
     this.phase = "failed";
+    this.pipeline.stop();
     this.markClosed(this.failure);
   }
 
   /** Loads the checkpoint, positions the source after it when it can, and starts pulling. */
   async open(): Promise<void> {
-    const { behavior, slots, logger } = this.deps;
+    const { behavior, slots, logger, stateKey, identity } = this.deps;
     const stored = await this.checkpoints.load();
     const source = slots.messageSource;
     if (isResumableSource(source.driver)) {
@@ -111,27 +164,27 @@ export class ConsumerRun {
       );
     } else if (stored && Object.keys(stored.offsets).length > 0) {
       logger.info("message source cannot start from a position; it continues where the backend left off", {
-        key: this.key,
+        key: stateKey,
       });
     }
     if (!this.checkpoints.atomic) {
       logger.info(
         "the state store cannot compare-and-set: replicas of this consumer committing at the same moment may overwrite each other's checkpoint",
-        { key: this.key },
+        { key: stateKey },
       );
     }
     const session = await openSource(source, {
       topic: behavior.topic,
       group: behavior.consumerGroup,
-      member: this.deps.member,
+      member: identity.member,
       signal: this.pullAbort.signal,
       onGroupChange: (change) => this.groupChanged(change),
       logger,
     });
     this.session = session;
-    this.delivery.settlement = session.settlement;
-    logger.info("joined the group", { key: this.key, member: this.deps.member });
-    this.loop = this.pull(session.messages);
+    this.settlements.source = session.settlement;
+    logger.info("joined the group", { key: stateKey, member: identity.member });
+    this.loop = this.pull(session);
     if (behavior.autoCommit && behavior.commitIntervalMs > 0) {
       this.commitTimer = setInterval(() => this.checkpoints.commitInBackground(), behavior.commitIntervalMs);
       this.commitTimer.unref?.();
@@ -152,11 +205,27 @@ export class ConsumerRun {
     return this.shutdownPromise;
   }
 
+  private async pull(session: SourceSession): Promise<void> {
+    const iterator = session.messages[Symbol.asyncIterator]();
+    try {
+      await this.scheduler.pull(iterator, session.settlement !== undefined);
+      if (!this.scheduler.stopped) {
+        throw new PrismError(
+          PrismErrorCode.SourceClosed,
+          "the message source ended while the consumer was running",
+        );
+      }
+    } catch (error) {
+      if (!this.scheduler.stopped) this.fail(error);
+    } finally {
+      await Promise.resolve(iterator.return?.()).catch(() => {});
+    }
+  }
+
   private async drainAndClose(timeoutMs: number): Promise<void> {
-    const { behavior, logger } = this.deps;
+    const { behavior, logger, stateKey, identity } = this.deps;
     this.phase = "draining";
-    this.stopping = true;
-    this.wakeLoop?.();
+    this.scheduler.stop();
     clearInterval(this.commitTimer);
     const deadline = Date.now() + timeoutMs;
     let commitError: unknown;
@@ -169,29 +238,31 @@ export class ConsumerRun {
       });
     };
     // The source stays open while in-flight work finishes and is committed: a queue keeps that work
-    // leased (e.g. refreshes its visibility) only while its receive runs, and a partitioned source
-    // owns its partitions (so may commit them) only until it leaves the group.
-    const inFlightAndAcks = async () => {
-      await Promise.allSettled([...this.inFlightWork]);
-      await this.delivery.acknowledged();
+    // leased only while its receive runs, and a partitioned source owns its partitions (so may commit
+    // them) only until it leaves the group.
+    const settled = async () => {
+      await this.scheduler.idle();
+      await this.scheduler.drained();
+      await this.settlements.acknowledged();
     };
-    await settlesWithin(inFlightAndAcks(), timeoutMs);
+    await settlesWithin(settled(), timeoutMs);
     await finalCommit();
     this.pullAbort.abort();
-    // The loop may dispatch one last message it had already pulled, so wait for it before the work.
+    // The loop may hand over one last message it had already pulled, so wait for it before the work.
     const drained = async () => {
       await this.loop;
-      await inFlightAndAcks();
+      await settled();
     };
     if (!(await settlesWithin(drained(), Math.max(0, deadline - Date.now())))) {
-      logger.warn("shutdown timeout reached: aborting in-flight work", { inFlight: this.inFlightMessages });
+      logger.warn("shutdown timeout reached: aborting in-flight work", { inFlight: this.scheduler.inFlight });
       this.workAbort.abort();
       // Processors that ignore the signal get one more (short) chance before they are left behind.
       await settlesWithin(drained(), Math.min(timeoutMs, 1000));
     }
     await finalCommit();
     await this.session?.leave();
-    logger.info("left the group", { key: this.key, member: this.deps.member });
+    this.pipeline.stop();
+    logger.info("left the group", { key: stateKey, member: identity.member });
     this.phase = this.failure ? "failed" : "stopped";
     this.markClosed(this.failure);
     if (commitError !== undefined && !this.failure) throw commitError;
@@ -204,28 +275,18 @@ export class ConsumerRun {
   private async groupChanged(change: GroupChange): Promise<void> {
     this.groupChanges.push({ at: Date.now(), change });
     if (this.groupChanges.length > keptGroupChanges) this.groupChanges.shift();
+    this.deps.hub.groupChanged(change);
     this.deps.logger.info(`group change: ${describeGroupChange(change)}`, {
-      key: this.key,
-      member: this.deps.member,
+      key: this.deps.stateKey,
+      member: this.deps.identity.member,
     });
     if (change.kind !== "revoking" || this.phase !== "running") return;
-    await settlesWithin(this.idle(), revokeGraceMs);
+    const finished = async () => {
+      await this.scheduler.idle();
+      await this.settlements.acknowledged();
+    };
+    await settlesWithin(finished(), revokeGraceMs);
     await this.commit().catch((error) => this.deps.recordError(error));
-  }
-
-  /** Resolves once no message is in flight and every acknowledgement was answered. */
-  private async idle(): Promise<void> {
-    if (this.inFlightMessages > 0) {
-      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
-    }
-    await this.delivery.acknowledged();
-  }
-
-  private wakeIdle(): void {
-    if (this.inFlightMessages > 0 || this.idleWaiters.length === 0) return;
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const resolve of waiters) resolve();
   }
 
   /** Stops the consumer because of `error`; in-flight work still finishes, nothing is checkpointed past it. */
@@ -235,151 +296,6 @@ export class ConsumerRun {
     this.deps.recordError(error);
     this.deps.logger.error("consumer failed", { error: describeError(error) });
     void this.shutdown(this.deps.behavior.shutdownTimeoutMs).catch(() => {});
-  }
-
-  private async pull(messages: AsyncIterable<Message>): Promise<void> {
-    const iterator = messages[Symbol.asyncIterator]();
-    try {
-      if (this.deps.behavior.batchSize > 0) await this.pullBatches(iterator);
-      else await this.pullMessages(iterator);
-      if (!this.stopping) {
-        throw new PrismError(
-          PrismErrorCode.SourceClosed,
-          "the message source ended while the consumer was running",
-        );
-      }
-    } catch (error) {
-      if (!this.stopping) this.fail(error);
-    } finally {
-      await Promise.resolve(iterator.return?.()).catch(() => {});
-    }
-  }
-
-  private async pullMessages(iterator: AsyncIterator<Message>): Promise<void> {
-    const { behavior, counters } = this.deps;
-    const concurrency = behavior.concurrency;
-    // One message at a time: its first attempt runs inline, and only a failure takes the general
-    // (retrying) path. A pub/sub message then needs no bookkeeping beyond the checkpoint; a queue's is
-    // acknowledged in the background (pipelined) and finishes when the backend confirms.
-    const inline = concurrency === 1;
-    const settles = this.delivery.settlement !== undefined;
-    const processor = this.deps.processor as MessageProcessor;
-    const firstAttempt = this.delivery.context(1);
-    const commitEach = behavior.autoCommit && behavior.commitIntervalMs === 0;
-    while (!this.stopping) {
-      if (this.inFlightMessages >= concurrency) {
-        await this.capacityFreed();
-        continue;
-      }
-      const next = await iterator.next();
-      if (next.done) return;
-      const message = next.value;
-      counters.received++;
-      if (!inline) {
-        const work = this.dispatch([message]);
-        if (concurrency === 1) await work;
-        continue;
-      }
-      this.inFlightMessages = 1;
-      let failed: FailedFirstAttempt | undefined;
-      try {
-        const result = processor(message, firstAttempt);
-        if (isPromiseLike(result)) await result;
-      } catch (error) {
-        failed = { error };
-      }
-      this.inFlightMessages = 0;
-      if (this.idleWaiters.length > 0) this.wakeIdle();
-      if (failed) {
-        await this.dispatch([message], failed);
-        continue;
-      }
-      counters.processed++;
-      if (settles) {
-        await this.delivery.settle([message], [this.checkpoints.tracker.begin(message)]);
-        continue;
-      }
-      this.checkpoints.tracker.complete(message);
-      if (commitEach) this.checkpoints.commitInBackground();
-    }
-  }
-
-  /**
-   * Collects batches with one await per message, as `pullMessages` takes them. A batch goes out when it
-   * is full, or from its timer `batchMaxWait` after its first message while the loop waits on the
-   * source. A batch starts only when there is room to run it (`concurrency` batches at a time), so with
-   * concurrency 1 batches never overlap; its first message waits for that room.
-   */
-  private async pullBatches(iterator: AsyncIterator<Message>): Promise<void> {
-    const { batchSize, batchMaxWaitMs, concurrency } = this.deps.behavior;
-    let batch: Message[] = [];
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const flush = (): Promise<void> => {
-      clearTimeout(timer);
-      timer = undefined;
-      const messages = batch;
-      batch = [];
-      this.deps.counters.received += messages.length;
-      return this.dispatch(messages);
-    };
-    try {
-      while (!this.stopping) {
-        const next = await iterator.next();
-        if (next.done) return;
-        if (batch.length === 0) {
-          while (this.inFlightWork.size >= concurrency && !this.stopping) await this.capacityFreed();
-          timer = setTimeout(() => void flush(), batchMaxWaitMs);
-        }
-        batch.push(next.value);
-        if (batch.length >= batchSize) {
-          const work = flush();
-          if (concurrency === 1) await work;
-        }
-      }
-    } finally {
-      // Taken before the source ended or the stop began: processed while the consumer drains, after
-      // the batch before it when there is no room (stop waits for the loop, so for this too).
-      if (batch.length > 0) {
-        while (this.inFlightWork.size >= concurrency) await this.capacityFreed();
-        void flush();
-      }
-    }
-  }
-
-  private capacityFreed(): Promise<void> {
-    return new Promise((resolve) => {
-      this.wakeLoop = resolve;
-    });
-  }
-
-  private dispatch(messages: Message[], failedFirstAttempt?: FailedFirstAttempt): Promise<void> {
-    this.inFlightMessages += messages.length;
-    const tracker = this.checkpoints.tracker;
-    const entries = messages.map((message) => tracker.begin(message));
-    const lane = this.laneOf(messages);
-    const previous = lane === undefined ? undefined : this.lanes.get(lane);
-    const handle = () => this.delivery.deliver(messages, entries, failedFirstAttempt);
-    const work: Promise<void> = (previous ? previous.then(handle) : handle())
-      .catch((error) => this.fail(error))
-      .finally(() => {
-        this.inFlightMessages -= messages.length;
-        this.inFlightWork.delete(work);
-        this.wakeIdle();
-        if (lane !== undefined && this.lanes.get(lane) === work) this.lanes.delete(lane);
-        const wake = this.wakeLoop;
-        this.wakeLoop = undefined;
-        wake?.();
-      });
-    this.inFlightWork.add(work);
-    if (lane !== undefined) this.lanes.set(lane, work);
-    return work;
-  }
-
-  /** The lane work must wait in: its partition with `ordering: "partition"` (batches share one lane). */
-  private laneOf(messages: Message[]): string | undefined {
-    if (this.deps.behavior.ordering !== "partition") return undefined;
-    if (messages.length > 1) return "*batches";
-    return messages[0]?.position?.partition ?? "";
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Message, Metadata } from "@prism/consumer-core";
+import type { Message, Metadata } from "@prism/consumer-core/driver";
 import type { IHeaders, KafkaMessage, Message as OutgoingMessage } from "kafkajs";
 
 /** Metadata key that carries the Kafka message key in both directions. */

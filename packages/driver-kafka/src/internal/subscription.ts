@@ -5,7 +5,7 @@ import {
   PrismError,
   PrismErrorCode,
   pushChannel,
-} from "@prism/consumer-core";
+} from "@prism/consumer-core/driver";
 import type { Consumer, EachBatchPayload, Kafka } from "kafkajs";
 import type { ResolvedKafkaOptions } from "../config.js";
 import { mapKafkaError } from "../errors.js";

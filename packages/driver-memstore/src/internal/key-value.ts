@@ -1,4 +1,4 @@
-import { bytesEqual, type KeyValueBasicInterface } from "@prism/consumer-core";
+import { bytesEqual, type KeyValueBasicInterface } from "@prism/consumer-core/driver";
 
 interface Entry {
   readonly value: Uint8Array;

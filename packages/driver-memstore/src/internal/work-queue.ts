@@ -1,4 +1,4 @@
-import type { Message, Metadata } from "@prism/consumer-core";
+import type { Message, Metadata } from "@prism/consumer-core/driver";
 import { EventLoopTurns } from "./event-loop-turns.js";
 import { Waiters } from "./waiters.js";
 

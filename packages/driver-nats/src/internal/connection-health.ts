@@ -1,5 +1,5 @@
 import type { NatsConnection, Status } from "@nats-io/transport-node";
-import { type DriverHealth, describeError } from "@prism/consumer-core";
+import { type DriverHealth, describeError } from "@prism/consumer-core/driver";
 
 /**
  * Follows a connection's status events: whether it is connected, how often it reconnected, and the last

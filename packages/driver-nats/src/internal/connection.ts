@@ -1,5 +1,5 @@
 import { type ConnectionOptions, connect, type NatsConnection } from "@nats-io/transport-node";
-import { describeError, isPrismError, PrismError, PrismErrorCode } from "@prism/consumer-core";
+import { describeError, isPrismError, PrismError, PrismErrorCode } from "@prism/consumer-core/driver";
 import type { ResolvedNatsOptions } from "../config.js";
 import { isTransientNatsError } from "../errors.js";
 

@@ -7,7 +7,7 @@ import {
   PrismErrorCode,
   pushChannel,
   type SubscribeOptions,
-} from "@prism/consumer-core";
+} from "@prism/consumer-core/driver";
 import { mapNatsError } from "../errors.js";
 import type { ConnectionHealth } from "./connection-health.js";
 import { messageIdHeader, toHeaders, toMetadata } from "./headers.js";

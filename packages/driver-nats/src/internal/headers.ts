@@ -1,5 +1,5 @@
 import { headers, type MsgHdrs } from "@nats-io/transport-node";
-import { type Metadata, PrismError, PrismErrorCode } from "@prism/consumer-core";
+import { type Metadata, PrismError, PrismErrorCode } from "@prism/consumer-core/driver";
 
 /** Core NATS has no message ids: the driver sends the id it returns from `publish` in this header. */
 export const messageIdHeader = "prism-message-id";

@@ -1,5 +1,5 @@
 import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
-import { type Message, PrismError, PrismErrorCode } from "@prism/consumer-core";
+import { type Message, PrismError, PrismErrorCode } from "@prism/consumer-core/driver";
 import { mapNatsError } from "../errors.js";
 import { Verdict } from "./delivery-order.js";
 import { toMetadata } from "./headers.js";

@@ -11,7 +11,7 @@ import {
   PrismErrorCode,
   type ReceiveOptions,
   type SubscribeOptions,
-} from "@prism/consumer-core";
+} from "@prism/consumer-core/driver";
 import { mapNatsError } from "../errors.js";
 import type { ConnectionHealth } from "./connection-health.js";
 import { DeliveryCounts } from "./delivery-counts.js";

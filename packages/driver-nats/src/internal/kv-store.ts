@@ -7,7 +7,7 @@ import {
   type KeyValueBasicInterface,
   PrismError,
   PrismErrorCode,
-} from "@prism/consumer-core";
+} from "@prism/consumer-core/driver";
 import { jetStreamErrorCode, mapNatsError } from "../errors.js";
 import { encodeKvKey } from "./kv-keys.js";
 

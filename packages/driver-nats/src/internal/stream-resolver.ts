@@ -1,5 +1,5 @@
 import { type JetStreamManager, StorageType } from "@nats-io/jetstream";
-import { PrismError, PrismErrorCode } from "@prism/consumer-core";
+import { PrismError, PrismErrorCode } from "@prism/consumer-core/driver";
 import { jetStreamErrorCode } from "../errors.js";
 import { streamNameFor } from "./names.js";
 

@@ -1,4 +1,4 @@
-import { describeError, type Logger } from "@prism/consumer-core";
+import { describeError, type Logger } from "@prism/consumer-core/driver";
 import type pg from "pg";
 import { quoteIdentifier } from "./schema.js";
 

@@ -1,4 +1,4 @@
-import { type HeldMessages, type Message, pollingIterable } from "@prism/consumer-core";
+import { type HeldMessages, type Message, pollingIterable } from "@prism/consumer-core/driver";
 import type { Listener } from "./listener.js";
 import type { WorkQueue } from "./work-queue.js";
 

@@ -1,4 +1,4 @@
-import { coalescer, type Message, type Metadata } from "@prism/consumer-core";
+import { coalescer, type Message, type Metadata } from "@prism/consumer-core/driver";
 import type { Pool } from "pg";
 
 /** Messages claimed per query: fewer round trips, while a slow receiver holds few invisible messages. */

@@ -1,5 +1,5 @@
-import type { Logger } from "@prism/consumer-core";
-import { describeError } from "@prism/consumer-core";
+import type { Logger } from "@prism/consumer-core/driver";
+import { describeError } from "@prism/consumer-core/driver";
 import type { Redis, RedisOptions } from "ioredis";
 import { mapRedisError } from "../errors.js";
 

@@ -1,4 +1,4 @@
-import type { CompareAndSetStore, KeyValueBasicInterface } from "@prism/consumer-core";
+import type { CompareAndSetStore, KeyValueBasicInterface } from "@prism/consumer-core/driver";
 import type { Redis } from "ioredis";
 import { mapRedisError } from "../errors.js";
 

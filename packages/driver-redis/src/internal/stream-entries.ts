@@ -1,4 +1,4 @@
-import type { Message, Metadata } from "@prism/consumer-core";
+import type { Message, Metadata } from "@prism/consumer-core/driver";
 
 /**
  * One stream entry as Redis returns it: `fields` alternates names and values; it is null for an entry

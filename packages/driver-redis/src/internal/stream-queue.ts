@@ -10,7 +10,7 @@ import {
   pollingIterable,
   type QueueInterface,
   type ReceiveOptions,
-} from "@prism/consumer-core";
+} from "@prism/consumer-core/driver";
 import type { Redis } from "ioredis";
 import { mapRedisError } from "../errors.js";
 import { connectClient, connectionDefaults, reportConnectionTrouble } from "./connection.js";

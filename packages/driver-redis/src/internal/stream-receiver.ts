@@ -4,7 +4,7 @@ import {
   HeldMessages,
   type Logger,
   type Message,
-} from "@prism/consumer-core";
+} from "@prism/consumer-core/driver";
 import type { Redis } from "ioredis";
 import { mapRedisError } from "../errors.js";
 import { departedMembers } from "./group-members.js";

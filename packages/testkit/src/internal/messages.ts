@@ -1,4 +1,4 @@
-import type { Message } from "@prism/consumer-core";
+import type { Message } from "@prism/consumer-core/driver";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -1,4 +1,4 @@
-import type { Message } from "@prism/consumer-core";
+import type { Message } from "@prism/consumer-core/driver";
 
 /**
  * Reads an iterable in the background into a list, settling each message (acknowledging, for queues),

@@ -1,5 +1,5 @@
-import type { CheckpointLookup, Message, Offset } from "@prism/consumer-core";
-import { isResumableSource } from "@prism/consumer-core";
+import type { CheckpointLookup, Message, Offset } from "@prism/consumer-core/driver";
+import { isResumableSource } from "@prism/consumer-core/driver";
 import { expect, it } from "vitest";
 import { caseTimeout, type ResolvedHarness, uniqueName } from "../harness.js";
 import { indexOf, range } from "./messages.js";

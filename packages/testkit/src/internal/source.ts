@@ -3,7 +3,7 @@ import type {
   Message,
   PubSubInterface,
   QueueInterface,
-} from "@prism/consumer-core";
+} from "@prism/consumer-core/driver";
 import { metadataOf, payloadOf } from "./messages.js";
 import { Reader } from "./reader.js";
 

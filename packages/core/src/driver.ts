@@ -1,0 +1,56 @@
+// "@prism/consumer-core/driver": what a driver author needs — the slot interfaces, the optional
+// capabilities and their guards, the receive-loop helpers every driver would otherwise write again, and
+// the error types to map a client's errors to. Applications import "@prism/consumer-core".
+export { bytesEqual } from "./bytes.js";
+export type {
+  AcknowledgedSubscriptions,
+  Closable,
+  CompareAndSetStore,
+  DriverHealth,
+  HealthReporting,
+  PartitionedSource,
+  ResumableSource,
+} from "./capabilities.js";
+export {
+  isAcknowledgedSubscriptions,
+  isClosable,
+  isCompareAndSetStore,
+  isHealthReporting,
+  isPartitionedSource,
+  isResumableSource,
+  missingMethods,
+} from "./capabilities.js";
+export { coalescer } from "./coalescer.js";
+export type { DriverContext, DriverFactories, DriverFactory } from "./drivers.js";
+export type { Duration } from "./duration.js";
+export { formatDuration, parseDuration } from "./duration.js";
+export type { ConfigIssue, PrismErrorOptions } from "./errors.js";
+export {
+  ConfigError,
+  describeError,
+  isNetworkError,
+  isPrismError,
+  isRetryable,
+  PermanentError,
+  PrismError,
+  PrismErrorCode,
+} from "./errors.js";
+export type { HeldMessagesOptions } from "./held-messages.js";
+export { HeldMessages } from "./held-messages.js";
+export type {
+  CheckpointLookup,
+  GroupChange,
+  KeyValueBasicInterface,
+  PubSubInterface,
+  QueueInterface,
+  ReceiveOptions,
+  SubscribeOptions,
+} from "./interfaces.js";
+export type { Logger } from "./logger.js";
+export { consoleLogger, redactUrl, silentLogger } from "./logger.js";
+export type { Message, Metadata, Offset, Position } from "./message.js";
+export { compareOffsets, laterOffset } from "./offsets.js";
+export type { PollingOptions } from "./polling-iterable.js";
+export { pollingIterable } from "./polling-iterable.js";
+export type { PushChannel } from "./push-channel.js";
+export { pushChannel } from "./push-channel.js";

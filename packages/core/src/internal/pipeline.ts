@@ -1,0 +1,165 @@
+import type { ExhaustedAction } from "../config.js";
+import type { FilterPredicate } from "../filter.js";
+import type { KeyValueBasicInterface, QueueInterface } from "../interfaces.js";
+import type { Logger } from "../logger.js";
+import type { Message } from "../message.js";
+import type { ConsumerIdentity, Delivery, Handler, Middleware } from "../middleware.js";
+import type { PayloadDecoding } from "../payload.js";
+import type { BatchProcessor, MessageProcessor } from "../processor.js";
+import { isPromiseLike } from "./async.js";
+import type { TrackedMessage } from "./checkpoint-tracker.js";
+import { DeadlineWatch } from "./deadline-watch.js";
+import type { EventHub } from "./event-hub.js";
+import { Abandoned } from "./outcomes.js";
+import type { ResolvedBehavior } from "./resolve-behavior.js";
+import type { Settlements } from "./settlement.js";
+import { deadLetter, giveUp } from "./stages/dead-letter.js";
+import { decode } from "./stages/decode.js";
+import { deduplicate } from "./stages/deduplicate.js";
+import { filter } from "./stages/filter.js";
+import { retry } from "./stages/retry.js";
+import { timeout } from "./stages/timeout.js";
+
+/** Middleware added with `consumer.use()`, by stage, in the order added (the first added is outermost). */
+export interface UserMiddleware {
+  readonly delivery: readonly Middleware[];
+  readonly attempt: readonly Middleware[];
+}
+
+export interface PipelineOptions {
+  readonly behavior: ResolvedBehavior;
+  readonly consumer: ConsumerIdentity;
+  readonly onExhausted: ExhaustedAction;
+  readonly deadLetterQueue: QueueInterface | undefined;
+  readonly stateStore: KeyValueBasicInterface;
+  readonly stateKey: string;
+  readonly processor: MessageProcessor | undefined;
+  readonly batchProcessor: BatchProcessor | undefined;
+  readonly filter: FilterPredicate | undefined;
+  readonly payload: PayloadDecoding | undefined;
+  readonly middleware: UserMiddleware;
+  readonly hub: EventHub;
+  readonly settlements: Settlements;
+  readonly logger: Logger;
+  readonly random: () => number;
+  readonly recordError: (error: unknown) => void;
+  /** Aborted when stop() runs out of patience. */
+  readonly workSignal: AbortSignal;
+  /** Stops the consumer with `error` (a delivery failed for good with `on_exhausted: stop`, a DLQ down). */
+  readonly fail: (error: unknown) => void;
+}
+
+/**
+ * The one path every message takes after the scheduler hands it over: the handler chain, then settlement.
+ * The chain, outermost first (each stage only when configured):
+ *
+ * 1. dead-letter — a delivery that failed for good goes to the DLQ, is dropped, or stops the consumer
+ * 2. filter — messages that do not match are done without processing
+ * 3. deduplicate — messages processed within the window are done without processing
+ * 4. decode — payloads become `message.data`; invalid ones are dead-lettered at once
+ * 5. `consumer.use(mw)` middleware (stage "delivery"), the first added outermost
+ * 6. retry — attempts with backoff
+ * 7. `consumer.use(mw, "attempt")` middleware, the first added outermost
+ * 8. timeout — each attempt's deadline (`processingTimeout`)
+ * 9. the processor (one message, or the batch)
+ *
+ * Synchronous handlers run without a promise of the pipeline's own: that is the fast path, not a second
+ * route.
+ */
+export class Pipeline {
+  readonly deadlines: DeadlineWatch | undefined;
+  private readonly chain: Handler;
+  private readonly maxAttempts: number;
+
+  constructor(private readonly o: PipelineOptions) {
+    const { behavior, hub } = o;
+    this.maxAttempts = behavior.retry.maxRetries + 1;
+    this.deadlines =
+      behavior.processingTimeoutMs > 0 ? new DeadlineWatch(behavior.processingTimeoutMs, hub) : undefined;
+    const batch = o.batchProcessor;
+    const single = o.processor;
+    let chain: Handler = batch
+      ? (delivery) => batch(delivery.messages, delivery)
+      : (delivery) => (single as MessageProcessor)(delivery.messages[0] as Message, delivery);
+    if (this.deadlines) chain = timeout(this.deadlines)(chain);
+    chain = compose(o.middleware.attempt, chain);
+    chain = retry({
+      policy: behavior.retry,
+      random: o.random,
+      hub,
+      workSignal: o.workSignal,
+      recordError: o.recordError,
+    })(chain);
+    chain = compose(o.middleware.delivery, chain);
+    const giveUpWith = giveUp({
+      onExhausted: o.onExhausted,
+      deadLetterQueue: o.deadLetterQueue,
+      deadLetterTopic: behavior.deadLetterTopic,
+      consumer: o.consumer,
+      retry: behavior.retry,
+      maxAttempts: this.maxAttempts,
+      random: o.random,
+      workSignal: o.workSignal,
+      hub,
+      logger: o.logger,
+      recordError: o.recordError,
+    });
+    if (o.payload) chain = decode(o.payload, giveUpWith)(chain);
+    if (behavior.deduplicate) {
+      chain = deduplicate({
+        store: o.stateStore,
+        keyPrefix: `${o.stateKey}:seen:`,
+        windowMs: behavior.deduplicate.windowMs,
+        by: behavior.deduplicate.by,
+        hub,
+        logger: o.logger,
+      })(chain);
+    }
+    if (o.filter) chain = filter(o.filter, hub)(chain);
+    this.chain = deadLetter(giveUpWith)(chain);
+  }
+
+  /**
+   * Runs one delivery (a message, or a batch) through the chain and settles it: done (acknowledged,
+   * checkpointed), given back (abandoned at stop), or — when giving it up stopped the consumer — given
+   * back and the consumer failed. `entries` are the messages' checkpoint records (none on the fast path).
+   */
+  deliver(messages: Message[], entries: TrackedMessage[] | undefined): void | Promise<void> {
+    const delivery: Delivery = {
+      messages,
+      attempt: 1,
+      maxAttempts: this.maxAttempts,
+      signal: this.o.workSignal,
+      consumer: this.o.consumer,
+    };
+    let result: void | Promise<void>;
+    try {
+      result = this.chain(delivery);
+    } catch (error) {
+      return this.unfinished(messages, error);
+    }
+    if (isPromiseLike(result)) {
+      return result.then(
+        () => this.o.settlements.done(messages, entries),
+        (error: unknown) => this.unfinished(messages, error),
+      );
+    }
+    return this.o.settlements.done(messages, entries);
+  }
+
+  stop(): void {
+    this.deadlines?.stop();
+  }
+
+  private async unfinished(messages: Message[], error: unknown): Promise<void> {
+    await this.o.settlements.release(messages);
+    if (error instanceof Abandoned) this.o.hub.abandoned(messages);
+    else this.o.fail(error);
+  }
+}
+
+function compose(middleware: readonly Middleware[], inner: Handler): Handler {
+  let handler = inner;
+  for (let i = middleware.length - 1; i >= 0; i--) handler = (middleware[i] as Middleware)(handler);
+  return handler;
+}
