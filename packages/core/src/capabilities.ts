@@ -41,6 +41,16 @@ export interface AcknowledgedSubscriptions {
 }
 
 /**
+ * Optional: a source that settles many messages at once (one XACK, one DELETE, one flush of acks). The
+ * consumer acknowledges what finished in one event-loop turn together through it, instead of a call — and
+ * a promise — per message.
+ */
+export interface BatchAcknowledgement {
+  /** Acknowledges messages this driver handed out; resolves once all are settled (as `acknowledge` would). */
+  acknowledgeBatch(messages: readonly Message[]): Promise<void>;
+}
+
+/**
  * Optional: a state store that can write a key only if it still holds what was read. Replicas share one
  * checkpoint key; with this, a commit never overwrites a concurrent one (it re-reads, merges, retries).
  */
@@ -81,6 +91,10 @@ export function isPartitionedSource(driver: unknown): driver is PartitionedSourc
 
 export function isAcknowledgedSubscriptions(driver: unknown): driver is AcknowledgedSubscriptions {
   return hasMethods(driver, ["subscribeAcknowledged", "acknowledge", "reject"]);
+}
+
+export function isBatchAcknowledgement(driver: unknown): driver is BatchAcknowledgement {
+  return hasMethods(driver, ["acknowledgeBatch"]);
 }
 
 export function isCompareAndSetStore(driver: unknown): driver is CompareAndSetStore {

@@ -136,7 +136,7 @@ describe("replicas of one consumer", () => {
   });
 
   it("share a group through acknowledged subscriptions: what a stopped member abandoned goes to another", async () => {
-    const store = new MemStore();
+    const store = new MemStore({ acknowledgedSubscriptions: true });
     const processed: string[] = [];
     const stuck = deferred();
     const hanging = new Consumer(consumerOptions({ topic: "orders", shutdownTimeout: "50ms" }))

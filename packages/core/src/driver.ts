@@ -4,6 +4,7 @@
 export { bytesEqual } from "./bytes.js";
 export type {
   AcknowledgedSubscriptions,
+  BatchAcknowledgement,
   Closable,
   CompareAndSetStore,
   DriverHealth,
@@ -13,6 +14,7 @@ export type {
 } from "./capabilities.js";
 export {
   isAcknowledgedSubscriptions,
+  isBatchAcknowledgement,
   isClosable,
   isCompareAndSetStore,
   isHealthReporting,

@@ -1,4 +1,5 @@
 import type {
+  BatchAcknowledgement,
   CheckpointLookup,
   Closable,
   DriverHealth,
@@ -30,7 +31,14 @@ const defaultQueueGroup = "prism";
  * to the consumer (`onGroupChange`), which commits what it finished before a partition moves.
  */
 export class KafkaDriver
-  implements PubSubInterface, QueueInterface, ResumableSource, PartitionedSource, HealthReporting, Closable
+  implements
+    PubSubInterface,
+    QueueInterface,
+    BatchAcknowledgement,
+    ResumableSource,
+    PartitionedSource,
+    HealthReporting,
+    Closable
 {
   private readonly progress = new Map<string, PartitionProgress>();
   private readonly subscriptions = new Map<string, Set<Subscription>>();
@@ -106,6 +114,14 @@ export class KafkaDriver
     const handed = this.handedOut.get(message);
     if (!handed) return;
     this.progressOf(handed.key, handed.partition).settle(handed.offset);
+  }
+
+  /** Settles many messages at once (`BatchAcknowledgement`): committed with the next Kafka group commit. */
+  async acknowledgeBatch(messages: readonly Message[]): Promise<void> {
+    for (const message of messages) {
+      const handed = this.handedOut.get(message);
+      if (handed) this.progressOf(handed.key, handed.partition).settle(handed.offset);
+    }
   }
 
   /**

@@ -1,5 +1,6 @@
 import type {
   AcknowledgedSubscriptions,
+  BatchAcknowledgement,
   CheckpointLookup,
   CompareAndSetStore,
   KeyValueBasicInterface,
@@ -34,6 +35,14 @@ export interface MemStoreOptions {
   readonly visibilityTimeoutMs?: number;
   /** Clock for timestamps and TTLs, in epoch ms. Default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * Offer acknowledged subscriptions (`subscribeAcknowledged`): a consumer then acknowledges each pub/sub
+   * message after processing, and one it never settles goes to the group's other members after
+   * `visibilityTimeoutMs`. For several consumers of one group in one process; it costs bookkeeping per
+   * message. Default false: a consumer reads pub/sub topics through the group's cursor, its checkpoint
+   * the record.
+   */
+  readonly acknowledgedSubscriptions?: boolean;
 }
 
 /**
@@ -46,6 +55,7 @@ export class MemStore
     CompareAndSetStore,
     PubSubInterface,
     AcknowledgedSubscriptions,
+    BatchAcknowledgement,
     QueueInterface,
     ResumableSource
 {
@@ -57,12 +67,14 @@ export class MemStore
   private readonly retention: number;
   private readonly visibilityTimeoutMs: number;
   private readonly now: () => number;
+  private readonly acknowledging: boolean;
 
   constructor(options: MemStoreOptions = {}) {
     this.capacity = positive("capacity", options.capacity ?? 10_000);
     this.retention = atLeastZero("retention", options.retention ?? Number.POSITIVE_INFINITY);
     this.visibilityTimeoutMs = positive("visibilityTimeoutMs", options.visibilityTimeoutMs ?? 30_000);
     this.now = options.now ?? Date.now;
+    this.acknowledging = options.acknowledgedSubscriptions ?? false;
     this.keyValue = new MemKeyValue(this.now);
   }
 
@@ -109,15 +121,17 @@ export class MemStore
   }
 
   /**
-   * Like `subscribe`, but each message stays pending until `acknowledge`d or `reject`ed (also after the
-   * iteration ended); one left unsettled for `visibilityTimeoutMs` goes to the group again. A checkpoint
-   * from `resumeAfter` positions only a group that does not exist yet.
+   * With `acknowledgedSubscriptions`: like `subscribe`, but each message stays pending until
+   * `acknowledge`d or `reject`ed (also after the iteration ended); one left unsettled for
+   * `visibilityTimeoutMs` goes to the group again. A checkpoint from `resumeAfter` positions only a group
+   * that does not exist yet. Without it, resolves `undefined`.
    */
   async subscribeAcknowledged(
     topic: string,
     subscriberId: string,
     options: SubscribeOptions = {},
-  ): Promise<AsyncIterable<Message>> {
+  ): Promise<AsyncIterable<Message> | undefined> {
+    if (!this.acknowledging) return undefined;
     return this.topic(topic).subscribe(
       subscriberId,
       options.signal,
@@ -148,6 +162,15 @@ export class MemStore
   async acknowledge(message: Message): Promise<void> {
     if (this.topics.get(message.topic)?.settle(message, "acknowledge")) return;
     this.queue(message.topic).settle(message, false);
+  }
+
+  /** Settles many messages at once (the consumer's acknowledgements of one event-loop turn). */
+  async acknowledgeBatch(messages: readonly Message[]): Promise<void> {
+    for (const message of messages) {
+      if (!this.topics.get(message.topic)?.settle(message, "acknowledge")) {
+        this.queue(message.topic).settle(message, false);
+      }
+    }
   }
 
   async reject(message: Message, requeue: boolean): Promise<void> {

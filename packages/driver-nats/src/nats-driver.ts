@@ -2,6 +2,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { deadline, type NatsConnection } from "@nats-io/transport-node";
 import {
   type AcknowledgedSubscriptions,
+  type BatchAcknowledgement,
   type CheckpointLookup,
   type Closable,
   type CompareAndSetStore,
@@ -41,6 +42,7 @@ export class NatsDriver
   implements
     PubSubInterface,
     AcknowledgedSubscriptions,
+    BatchAcknowledgement,
     QueueInterface,
     KeyValueBasicInterface,
     CompareAndSetStore,
@@ -170,6 +172,12 @@ export class NatsDriver
   async acknowledge(message: Message): Promise<void> {
     this.assertOpen();
     return (await this.jetStreamSource()).acknowledge(message);
+  }
+
+  /** Acknowledges many messages with one flush instead of a confirmation each (`BatchAcknowledgement`). */
+  async acknowledgeBatch(messages: readonly Message[]): Promise<void> {
+    this.assertOpen();
+    return (await this.jetStreamSource()).acknowledgeBatch(messages);
   }
 
   async reject(message: Message, requeue: boolean): Promise<void> {

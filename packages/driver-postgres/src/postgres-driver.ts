@@ -1,4 +1,5 @@
 import type {
+  BatchAcknowledgement,
   Closable,
   CompareAndSetStore,
   KeyValueBasicInterface,
@@ -23,7 +24,9 @@ import { type PostgresDriverOptions, type ResolvedOptions, resolveOptions } from
  * (`QueueInterface`: `FOR UPDATE SKIP LOCKED`, visibility timeout, delivery attempts, positions), e.g. a
  * dead-letter queue you can query with SQL. Create it with `PostgresDriver.connect(options)`.
  */
-export class PostgresDriver implements KeyValueBasicInterface, CompareAndSetStore, QueueInterface, Closable {
+export class PostgresDriver
+  implements KeyValueBasicInterface, CompareAndSetStore, QueueInterface, BatchAcknowledgement, Closable
+{
   /** Schema-qualified, quoted table names and the NOTIFY channel, for queries of your own. */
   readonly names: SchemaNames;
   private readonly keyValue: KeyValueStore;
@@ -141,6 +144,12 @@ export class PostgresDriver implements KeyValueBasicInterface, CompareAndSetStor
   acknowledge(message: Message): Promise<void> {
     this.holderOf.get(message)?.release(message);
     return this.run("acknowledge", () => this.work.acknowledge(message));
+  }
+
+  /** Deletes the rows of many messages in one statement (`BatchAcknowledgement`). */
+  acknowledgeBatch(messages: readonly Message[]): Promise<void> {
+    for (const message of messages) this.holderOf.get(message)?.release(message);
+    return this.run("acknowledge", () => this.work.acknowledgeBatch(messages));
   }
 
   reject(message: Message, requeue: boolean): Promise<void> {

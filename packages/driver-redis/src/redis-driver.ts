@@ -1,4 +1,5 @@
 import {
+  type BatchAcknowledgement,
   type Closable,
   type CompareAndSetStore,
   consoleLogger,
@@ -25,7 +26,9 @@ import { StreamQueue } from "./internal/stream-queue.js";
  * Redis for Prism: a key/value state store (strings with TTL) and queues on Redis Streams with consumer
  * groups (at-least-once through the pending entries list; see the README). Create it with `connect`.
  */
-export class RedisDriver implements KeyValueBasicInterface, CompareAndSetStore, QueueInterface, Closable {
+export class RedisDriver
+  implements KeyValueBasicInterface, CompareAndSetStore, QueueInterface, BatchAcknowledgement, Closable
+{
   private readonly keyValue: KeyValueStore;
   private readonly queue: StreamQueue;
 
@@ -104,6 +107,11 @@ export class RedisDriver implements KeyValueBasicInterface, CompareAndSetStore, 
   /** XACK. */
   acknowledge(message: Message): Promise<void> {
     return this.queue.acknowledge(message);
+  }
+
+  /** One XACK per stream and group for many messages (`BatchAcknowledgement`). */
+  acknowledgeBatch(messages: readonly Message[]): Promise<void> {
+    return this.queue.acknowledgeBatch(messages);
   }
 
   /** `requeue`: delivered again soon with a higher `deliveryAttempt`; otherwise XACK (dropped). */

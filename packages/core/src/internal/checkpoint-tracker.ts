@@ -110,6 +110,11 @@ export class CheckpointTracker {
     return true;
   }
 
+  /** Records messages that finished in delivery order, none begun (the one-at-a-time path). */
+  completeInOrder(messages: readonly Message[]): void {
+    for (const message of messages) this.complete(message);
+  }
+
   finish(entry: TrackedMessage): void {
     const track = this.partitions.get(entry.partition);
     if (track === undefined) return;

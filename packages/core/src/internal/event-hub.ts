@@ -10,6 +10,8 @@ import type { ConsumerCounters } from "../health.js";
 import type { GroupChange } from "../interfaces.js";
 import type { Logger } from "../logger.js";
 import type { Message } from "../message.js";
+import type { Delivery } from "../middleware.js";
+import { PipelineDelivery } from "./pipeline-delivery.js";
 import type { ConsumerState } from "../state.js";
 
 type Listeners = { [K in ConsumerEventName]?: Array<ConsumerEventListener<K>> };
@@ -62,10 +64,10 @@ export class EventHub implements ConsumerEvents {
     this.counters.received += count;
   }
 
-  processed(messages: readonly Message[], attempt: number, startedAt: number): void {
-    this.counters.processed += messages.length;
+  processed(delivery: Delivery, attempt: number, startedAt: number): void {
+    this.counters.processed += delivery instanceof PipelineDelivery ? delivery.size : delivery.messages.length;
     if (this.listening("processed")) {
-      this.fire("processed", { messages, attempt, durationMs: performance.now() - startedAt });
+      this.fire("processed", { messages: delivery.messages, attempt, durationMs: performance.now() - startedAt });
     }
   }
 

@@ -3,7 +3,7 @@ import type { FilterPredicate } from "../filter.js";
 import type { KeyValueBasicInterface, QueueInterface } from "../interfaces.js";
 import type { Logger } from "../logger.js";
 import type { Message } from "../message.js";
-import type { ConsumerIdentity, Delivery, Handler, Middleware } from "../middleware.js";
+import type { ConsumerIdentity, Handler, Middleware } from "../middleware.js";
 import type { PayloadDecoding } from "../payload.js";
 import type { BatchProcessor, MessageProcessor } from "../processor.js";
 import { isPromiseLike } from "./async.js";
@@ -11,6 +11,7 @@ import type { TrackedMessage } from "./checkpoint-tracker.js";
 import { DeadlineWatch } from "./deadline-watch.js";
 import type { EventHub } from "./event-hub.js";
 import { Abandoned } from "./outcomes.js";
+import { PipelineDelivery } from "./pipeline-delivery.js";
 import type { ResolvedBehavior } from "./resolve-behavior.js";
 import type { Settlements } from "./settlement.js";
 import { deadLetter, giveUp } from "./stages/dead-letter.js";
@@ -80,7 +81,11 @@ export class Pipeline {
     const single = o.processor;
     let chain: Handler = batch
       ? (delivery) => batch(delivery.messages, delivery)
-      : (delivery) => (single as MessageProcessor)(delivery.messages[0] as Message, delivery);
+      : (delivery) =>
+          (single as MessageProcessor)(
+            delivery instanceof PipelineDelivery ? delivery.first : (delivery.messages[0] as Message),
+            delivery,
+          );
     if (this.deadlines) chain = timeout(this.deadlines)(chain);
     chain = compose(o.middleware.attempt, chain);
     chain = retry({
@@ -125,33 +130,53 @@ export class Pipeline {
    * back and the consumer failed. `entries` are the messages' checkpoint records (none on the fast path).
    */
   deliver(messages: Message[], entries: TrackedMessage[] | undefined): void | Promise<void> {
-    const delivery: Delivery = {
+    const delivery = new PipelineDelivery(
+      messages[0] as Message,
       messages,
-      attempt: 1,
-      maxAttempts: this.maxAttempts,
-      signal: this.o.workSignal,
-      consumer: this.o.consumer,
-    };
+      1,
+      this.maxAttempts,
+      this.o.consumer,
+      this.o.workSignal,
+      this.deadlines !== undefined,
+    );
+    return this.run(delivery, entries);
+  }
+
+  private run(delivery: PipelineDelivery, entries: TrackedMessage[] | undefined): void | Promise<void> {
     let result: void | Promise<void>;
     try {
       result = this.chain(delivery);
     } catch (error) {
-      return this.unfinished(messages, error);
+      return this.unfinished(delivery.messages, error);
     }
     if (isPromiseLike(result)) {
       return result.then(
-        () => this.o.settlements.done(messages, entries),
-        (error: unknown) => this.unfinished(messages, error),
+        () => this.o.settlements.done(delivery, entries),
+        (error: unknown) => this.unfinished(delivery.messages, error),
       );
     }
-    return this.o.settlements.done(messages, entries);
+    return this.o.settlements.done(delivery, entries);
+  }
+
+  /** `deliver` for one message taken in source order (the one-at-a-time path): nothing extra allocated. */
+  deliverOne(message: Message): void | Promise<void> {
+    const delivery = new PipelineDelivery(
+      message,
+      undefined,
+      1,
+      this.maxAttempts,
+      this.o.consumer,
+      this.o.workSignal,
+      this.deadlines !== undefined,
+    );
+    return this.run(delivery, undefined);
   }
 
   stop(): void {
     this.deadlines?.stop();
   }
 
-  private async unfinished(messages: Message[], error: unknown): Promise<void> {
+  private async unfinished(messages: readonly Message[], error: unknown): Promise<void> {
     await this.o.settlements.release(messages);
     if (error instanceof Abandoned) this.o.hub.abandoned(messages);
     else this.o.fail(error);

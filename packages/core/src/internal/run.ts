@@ -208,7 +208,7 @@ export class ConsumerRun {
   private async pull(session: SourceSession): Promise<void> {
     const iterator = session.messages[Symbol.asyncIterator]();
     try {
-      await this.scheduler.pull(iterator, session.settlement !== undefined);
+      await this.scheduler.pull(iterator);
       if (!this.scheduler.stopped) {
         throw new PrismError(
           PrismErrorCode.SourceClosed,

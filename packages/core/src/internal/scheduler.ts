@@ -29,8 +29,6 @@ export class Scheduler {
   private readonly lanes = new Map<string, Promise<void>>();
   private wakeLoop: (() => void) | undefined;
   private idleWaiters: Array<() => void> = [];
-  /** Whether the source's messages are settled (acknowledged): then every one is tracked from hand-over. */
-  private settles = false;
 
   constructor(private readonly o: SchedulerOptions) {}
 
@@ -56,15 +54,13 @@ export class Scheduler {
   }
 
   /** Pulls until stopped or the source ends (returns normally either way). */
-  async pull(iterator: AsyncIterator<Message>, settles: boolean): Promise<void> {
-    this.settles = settles;
+  async pull(iterator: AsyncIterator<Message>): Promise<void> {
     if (this.o.behavior.batchSize > 0) await this.pullBatches(iterator);
     else await this.pullMessages(iterator);
   }
 
   private async pullMessages(iterator: AsyncIterator<Message>): Promise<void> {
-    const { behavior, hub, pipeline, checkpoints } = this.o;
-    const settles = this.settles;
+    const { behavior, hub, pipeline } = this.o;
     const concurrency = behavior.concurrency;
     while (!this.stopping) {
       if (this.inFlight >= concurrency) {
@@ -79,10 +75,9 @@ export class Scheduler {
         void this.dispatch([message]);
         continue;
       }
-      // One at a time: inline, nothing in flight before it, so without acknowledgements the checkpoint
-      // can move straight to it when it finishes (no record needed).
+      // One at a time, inline: messages finish in source order, so the checkpoint needs no record of them.
       this.inFlight = 1;
-      const result = pipeline.deliver([message], settles ? [checkpoints.tracker.begin(message)] : undefined);
+      const result = pipeline.deliverOne(message);
       if (isPromiseLike(result)) await result;
       this.inFlight = 0;
       if (this.idleWaiters.length > 0) this.notifyIdle();

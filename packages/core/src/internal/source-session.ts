@@ -1,14 +1,26 @@
-import { isAcknowledgedSubscriptions } from "../capabilities.js";
+import { isAcknowledgedSubscriptions, isBatchAcknowledgement } from "../capabilities.js";
 import { describeError } from "../errors.js";
-import type { GroupChange } from "../interfaces.js";
+import type { GroupChange, QueueInterface } from "../interfaces.js";
 import type { Logger } from "../logger.js";
 import type { Message } from "../message.js";
 import type { BoundSource } from "../slots.js";
 
 /** How messages of a source that keeps them pending until settled are settled. */
 export interface Settlement {
-  acknowledge(message: Message): Promise<void>;
+  /** Acknowledges messages together: one call for what finished in one event-loop turn. */
+  acknowledgeAll(messages: readonly Message[]): Promise<void>;
   reject(message: Message, requeue: boolean): Promise<void>;
+}
+
+/** The driver's batch acknowledgement when it has one, else one `acknowledge` per message. */
+function settlementOf(driver: Pick<QueueInterface, "acknowledge" | "reject">): Settlement {
+  const acknowledgeAll = isBatchAcknowledgement(driver)
+    ? (messages: readonly Message[]) => driver.acknowledgeBatch(messages)
+    : (messages: readonly Message[]) =>
+        messages.length === 1
+          ? driver.acknowledge(messages[0] as Message)
+          : Promise.all(messages.map((message) => driver.acknowledge(message))).then(() => {});
+  return { acknowledgeAll, reject: (message, requeue) => driver.reject(message, requeue) };
 }
 
 /** The message source as one run reads it. */
@@ -44,7 +56,7 @@ export async function openSource(source: BoundSource, o: OpenSourceOptions): Pro
   if (source.kind === "queue") {
     const driver = source.driver;
     const messages = await driver.receive(topic, { signal, group, consumerId: o.member, onGroupChange });
-    return { messages, settlement: driver, leave: async () => {} };
+    return { messages, settlement: settlementOf(driver), leave: async () => {} };
   }
   const driver = source.driver;
   const leave = () =>
@@ -53,7 +65,7 @@ export async function openSource(source: BoundSource, o: OpenSourceOptions): Pro
       .catch((error) => o.logger.warn("unsubscribe failed", { error: describeError(error) }));
   if (isAcknowledgedSubscriptions(driver)) {
     const messages = await driver.subscribeAcknowledged(topic, group, { signal, onGroupChange });
-    if (messages) return { messages, settlement: driver, leave };
+    if (messages) return { messages, settlement: settlementOf(driver), leave };
   }
   const messages = await driver.subscribe(topic, group, { signal, onGroupChange });
   return { messages, settlement: undefined, leave };

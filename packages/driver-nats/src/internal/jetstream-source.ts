@@ -111,7 +111,8 @@ export class JetStreamSource {
   /**
    * Reads `queue` as `options.group`; every message stays pending until acknowledged or rejected. While
    * the receive runs, the messages it handed over are kept from redelivery (`working()` every third of
-   * `ack_wait`): only a stopped or dead member's messages come to the others, after `ack_wait`.
+   * `ack_wait`): only a stopped or dead member's messages come to the others, after `ack_wait`. (The
+   * `ack_wait` of a message pulled ahead runs from the pull: `fetchBatch` bounds how many wait.)
    */
   async receive(queue: string, options: ReceiveOptions): Promise<AsyncIterable<Message>> {
     const group = options.group ?? defaultQueueGroup;
@@ -123,8 +124,6 @@ export class JetStreamSource {
       },
     });
     const handOver = (jsMsg: JsMsg, pulled: Message) => {
-      // The ack_wait clock starts at hand-over, not when the message was pulled ahead.
-      jsMsg.working();
       held.hold(jsMsg);
       const deliveryAttempt = this.deliveries.handOver(jsMsg);
       const message = deliveryAttempt === pulled.deliveryAttempt ? pulled : { ...pulled, deliveryAttempt };
@@ -132,6 +131,23 @@ export class JetStreamSource {
       return message;
     };
     return this.read("queue", durable, group, options.signal, handOver, () => held.stop());
+  }
+
+  /**
+   * Acknowledges many messages: each ack goes out without waiting for its confirmation, and one flush
+   * (a round trip) confirms the server has them all. A lost ack only means a redelivery after `ack_wait`.
+   */
+  async acknowledgeBatch(messages: readonly Message[]): Promise<void> {
+    for (const message of messages) {
+      const jsMsg = this.settle(message, "acknowledge");
+      this.deliveries.settled(jsMsg);
+      jsMsg.ack();
+    }
+    try {
+      await this.connection.flush();
+    } catch (error) {
+      throw mapNatsError(error, `acknowledge ${messages.length} message(s)`);
+    }
   }
 
   /** Waits until JetStream confirms the acknowledgement. */

@@ -165,6 +165,28 @@ export class StreamQueue implements QueueInterface {
     receiver.settled(message.id);
   }
 
+  /** XACK for many messages: one command per stream and group. */
+  async acknowledgeBatch(messages: readonly Message[]): Promise<void> {
+    const byGroup = new Map<StreamReceiver, string[]>();
+    for (const message of messages) {
+      const receiver = this.ownerOf(message);
+      const ids = byGroup.get(receiver);
+      if (ids) ids.push(message.id);
+      else byGroup.set(receiver, [message.id]);
+    }
+    await Promise.all(
+      [...byGroup].map(async ([receiver, ids]) => {
+        const { stream, group } = receiver.target;
+        try {
+          await this.client.call("XACK", stream, group, ...ids);
+        } catch (error) {
+          throw mapRedisError(error, `XACK "${stream}" (${ids.length} ids)`);
+        }
+        for (const id of ids) receiver.settled(id);
+      }),
+    );
+  }
+
   /**
    * `requeue`: delivered again soon, with a higher `deliveryAttempt` (see `StreamReceiver.requeue`).
    * Otherwise acknowledged: Redis has no "dead" state; dead-lettering is the consumer's job.

@@ -87,17 +87,17 @@ async function enqueue(o: GiveUpOptions, message: Message, failure: FailureRecor
 
 /** The outermost stage: a delivery that failed for good is given up per `onExhausted`. */
 export function deadLetter(giveUpWith: GiveUp): Middleware {
+  const onFailure = (messages: readonly Message[], error: unknown) => {
+    if (error instanceof Abandoned || error instanceof ConsumerStop) throw error;
+    return giveUpWith(messages, error);
+  };
   return (next) => (delivery) => {
-    const onFailure = (error: unknown) => {
-      if (error instanceof Abandoned || error instanceof ConsumerStop) throw error;
-      return giveUpWith(delivery.messages, error);
-    };
     let result: void | Promise<void>;
     try {
       result = next(delivery);
     } catch (error) {
-      return onFailure(error);
+      return onFailure(delivery.messages, error);
     }
-    if (isPromiseLike(result)) return result.then(undefined, onFailure);
+    if (isPromiseLike(result)) return result.then(undefined, (error: unknown) => onFailure(delivery.messages, error));
   };
 }

@@ -7,6 +7,7 @@ import type { DecodedMessage, PayloadDecoding } from "../../payload.js";
 import { isPromiseLike } from "../async.js";
 import { InvalidPayload } from "../outcomes.js";
 import type { GiveUp } from "./dead-letter.js";
+import { withMessages } from "../pipeline-delivery.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -42,13 +43,13 @@ export function decode(decoding: PayloadDecoding, giveUp: GiveUp): Middleware {
         if (result instanceof InvalidPayload) await giveUp([originals[index] as Message], result);
         else valid.push(result);
       }
-      if (valid.length > 0) await next({ ...delivery, messages: valid });
+      if (valid.length > 0) await next(withMessages(delivery, valid));
     };
     if (decoded.some(isPromiseLike)) return Promise.all(decoded).then(proceed);
     const results = decoded as Decoded[];
     // The common case, every payload valid: no promise of this stage's own.
     if (results.every((r) => !(r instanceof InvalidPayload))) {
-      return next({ ...delivery, messages: results as DecodedMessage<unknown>[] });
+      return next(withMessages(delivery, results as DecodedMessage<unknown>[]));
     }
     return proceed(results);
   };

@@ -4,6 +4,7 @@ import type { Logger } from "../../logger.js";
 import type { Message } from "../../message.js";
 import type { Middleware } from "../../middleware.js";
 import type { EventHub } from "../event-hub.js";
+import { withMessages } from "../pipeline-delivery.js";
 
 export interface DeduplicateOptions {
   readonly store: KeyValueBasicInterface;
@@ -42,7 +43,7 @@ export function deduplicate(o: DeduplicateOptions): Middleware {
       }
     });
     if (fresh.length === 0) return;
-    await next(fresh.length === messages.length ? delivery : { ...delivery, messages: fresh });
+    await next(fresh.length === messages.length ? delivery : withMessages(delivery, fresh));
     await Promise.all(freshKeys.map((key) => seen.remember(key)));
   };
 }

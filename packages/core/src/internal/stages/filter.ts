@@ -2,6 +2,7 @@ import type { FilterPredicate } from "../../filter.js";
 import type { Message } from "../../message.js";
 import type { Middleware } from "../../middleware.js";
 import type { EventHub } from "../event-hub.js";
+import { withMessages } from "../pipeline-delivery.js";
 
 /**
  * Messages the filter rejects are done: acknowledged and checkpointed by the pipeline, counted as
@@ -22,6 +23,6 @@ export function filter(accepts: FilterPredicate, hub: EventHub): Middleware {
       else hub.filtered(message);
     }
     if (kept.length === messages.length) return next(delivery);
-    if (kept.length > 0) return next({ ...delivery, messages: kept });
+    if (kept.length > 0) return next(withMessages(delivery, kept));
   };
 }

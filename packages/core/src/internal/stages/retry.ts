@@ -4,6 +4,7 @@ import { backoffDelay, type RetryPolicy } from "../../retry-policy.js";
 import { isPromiseLike, sleep } from "../async.js";
 import type { EventHub } from "../event-hub.js";
 import { Abandoned, Exhausted } from "../outcomes.js";
+import { nextAttempt } from "../pipeline-delivery.js";
 
 export interface RetryStageOptions {
   readonly policy: RetryPolicy;
@@ -31,11 +32,11 @@ export function retry(o: RetryStageOptions): Middleware {
     }
     if (isPromiseLike(result)) {
       return result.then(
-        () => hub.processed(delivery.messages, 1, startedAt),
+        () => hub.processed(delivery, 1, startedAt),
         (error: unknown) => retryAfter(next, delivery, error, startedAt, o),
       );
     }
-    hub.processed(delivery.messages, 1, startedAt);
+    hub.processed(delivery, 1, startedAt);
   };
 }
 
@@ -69,8 +70,8 @@ async function retryAfter(
     if (!(await sleep(delayMs, workSignal))) throw new Abandoned();
     startedAt = hub.timed ? performance.now() : 0;
     try {
-      await next({ ...first, attempt: attempt + 1 });
-      hub.processed(first.messages, attempt + 1, startedAt);
+      await next(nextAttempt(first, attempt + 1));
+      hub.processed(first, attempt + 1, startedAt);
       return;
     } catch (failure) {
       error = failure;
