@@ -11,8 +11,8 @@ import type { GroupChange } from "../interfaces.js";
 import type { Logger } from "../logger.js";
 import type { Message } from "../message.js";
 import type { Delivery } from "../middleware.js";
-import { PipelineDelivery } from "./pipeline-delivery.js";
 import type { ConsumerState } from "../state.js";
+import { PipelineDelivery } from "./pipeline-delivery.js";
 
 type Listeners = { [K in ConsumerEventName]?: Array<ConsumerEventListener<K>> };
 
@@ -65,9 +65,14 @@ export class EventHub implements ConsumerEvents {
   }
 
   processed(delivery: Delivery, attempt: number, startedAt: number): void {
-    this.counters.processed += delivery instanceof PipelineDelivery ? delivery.size : delivery.messages.length;
+    this.counters.processed +=
+      delivery instanceof PipelineDelivery ? delivery.size : delivery.messages.length;
     if (this.listening("processed")) {
-      this.fire("processed", { messages: delivery.messages, attempt, durationMs: performance.now() - startedAt });
+      this.fire("processed", {
+        messages: delivery.messages,
+        attempt,
+        durationMs: performance.now() - startedAt,
+      });
     }
   }
 

@@ -32,7 +32,15 @@ export class PipelineDelivery implements Delivery {
   static of(delivery: Delivery, timed: boolean): PipelineDelivery {
     if (delivery instanceof PipelineDelivery) return delivery;
     const { messages, attempt, maxAttempts, consumer, signal } = delivery;
-    return new PipelineDelivery(messages[0] as Message, messages, attempt, maxAttempts, consumer, signal, timed);
+    return new PipelineDelivery(
+      messages[0] as Message,
+      messages,
+      attempt,
+      maxAttempts,
+      consumer,
+      signal,
+      timed,
+    );
   }
 
   get messages(): readonly Message[] {
@@ -54,13 +62,30 @@ export class PipelineDelivery implements Delivery {
   withMessages(messages: readonly Message[]): PipelineDelivery {
     const owner = this.root ?? this;
     const first = messages[0] as Message;
-    return new PipelineDelivery(first, messages, this.attempt, this.maxAttempts, this.consumer, owner.parent, owner.timed, owner);
+    return new PipelineDelivery(
+      first,
+      messages,
+      this.attempt,
+      this.maxAttempts,
+      this.consumer,
+      owner.parent,
+      owner.timed,
+      owner,
+    );
   }
 
   /** A new attempt at the same messages: a new signal. */
   nextAttempt(attempt: number): PipelineDelivery {
     const owner = this.root ?? this;
-    return new PipelineDelivery(this.first, this.batch, attempt, this.maxAttempts, this.consumer, owner.parent, owner.timed);
+    return new PipelineDelivery(
+      this.first,
+      this.batch,
+      attempt,
+      this.maxAttempts,
+      this.consumer,
+      owner.parent,
+      owner.timed,
+    );
   }
 
   /** The attempt ended: its signal no longer follows the work signal (no listener left behind). */

@@ -91,7 +91,9 @@ export class WorkQueue {
 
   /** Deletes the rows of many messages in one statement. */
   async acknowledgeBatch(messages: readonly Message[]): Promise<void> {
-    await this.pool.query(`DELETE FROM ${this.table} WHERE id = ANY($1::bigint[])`, [messages.map((m) => m.id)]);
+    await this.pool.query(`DELETE FROM ${this.table} WHERE id = ANY($1::bigint[])`, [
+      messages.map((m) => m.id),
+    ]);
   }
 
   /** Deletes the row; acknowledgements made while another DELETE is in flight share the next one. */

@@ -98,6 +98,7 @@ export function deadLetter(giveUpWith: GiveUp): Middleware {
     } catch (error) {
       return onFailure(delivery.messages, error);
     }
-    if (isPromiseLike(result)) return result.then(undefined, (error: unknown) => onFailure(delivery.messages, error));
+    if (isPromiseLike(result))
+      return result.then(undefined, (error: unknown) => onFailure(delivery.messages, error));
   };
 }

@@ -6,8 +6,8 @@ import type { Middleware } from "../../middleware.js";
 import type { DecodedMessage, PayloadDecoding } from "../../payload.js";
 import { isPromiseLike } from "../async.js";
 import { InvalidPayload } from "../outcomes.js";
-import type { GiveUp } from "./dead-letter.js";
 import { withMessages } from "../pipeline-delivery.js";
+import type { GiveUp } from "./dead-letter.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
