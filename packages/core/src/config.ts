@@ -2,13 +2,6 @@ import type { Duration } from "./duration.js";
 import type { FilterRule } from "./filter.js";
 import type { PayloadFormat } from "./payload.js";
 
-export const SlotName = {
-  MessageSource: "messageSource",
-  StateStore: "stateStore",
-  DeadLetterQueue: "deadLetterQueue",
-} as const;
-export type SlotName = (typeof SlotName)[keyof typeof SlotName];
-
 /** Which interface of a message-source driver the consumer uses when it offers both. */
 export const SourceInterface = { PubSub: "pubsub", Queue: "queue" } as const;
 export type SourceInterface = (typeof SourceInterface)[keyof typeof SourceInterface];

@@ -20,7 +20,6 @@ export {
   isHealthReporting,
   isPartitionedSource,
   isResumableSource,
-  missingMethods,
 } from "./capabilities.js";
 export { coalescer } from "./coalescer.js";
 export type { DriverContext, DriverFactories, DriverFactory } from "./drivers.js";
@@ -51,7 +50,7 @@ export type {
 export type { Logger } from "./logger.js";
 export { consoleLogger, redactUrl, silentLogger } from "./logger.js";
 export type { Message, Metadata, Offset, Position } from "./message.js";
-export { compareOffsets, laterOffset } from "./offsets.js";
+export { compareOffsets } from "./offsets.js";
 export type { PollingOptions } from "./polling-iterable.js";
 export { pollingIterable } from "./polling-iterable.js";
 export type { PushChannel } from "./push-channel.js";

@@ -9,7 +9,7 @@ export type {
   SlotBinding,
   SlotsConfig,
 } from "./config.js";
-export { ExhaustedAction, Ordering, SlotName, SourceInterface } from "./config.js";
+export { ExhaustedAction, Ordering, SourceInterface } from "./config.js";
 export type { KeyStyle } from "./config-validation.js";
 export { validateBehavior, validateConfig } from "./config-validation.js";
 export type { LoadConfigOptions } from "./config-yaml.js";
@@ -66,8 +66,6 @@ export { PayloadFormat } from "./payload.js";
 export type { PluginDefinition, PluginOptions } from "./plugin.js";
 export { ConsumerPlugin } from "./plugin.js";
 export type { BatchProcessor, MessageProcessor, ProcessContext, ProcessedMessage } from "./processor.js";
-export type { RetryPolicy } from "./retry-policy.js";
-export { backoffDelay, defaultRetryPolicy } from "./retry-policy.js";
 export type { BindSlotsOptions, BoundSlots, BoundSource, SlotDrivers } from "./slots.js";
 export { bindSlots } from "./slots.js";
 export type { ConsumerState } from "./state.js";
