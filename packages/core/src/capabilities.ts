@@ -62,6 +62,16 @@ export interface CompareAndSetStore {
   compareAndSet(key: string, expected: Uint8Array | undefined, value: Uint8Array): Promise<boolean>;
 }
 
+/**
+ * Optional, on the async iterator a source's `subscribe`/`receive` returns: hands over messages it already
+ * holds (fetched, buffered) at once, without a promise per message. After each `next()` the consumer takes
+ * what is buffered this way — a batch fills, and single messages run back to back, on one await.
+ */
+export interface BufferedIterator {
+  /** Up to `max` messages held now, in order, handed over as `next()` would; empty when none is held. */
+  takeBuffered(max: number): readonly Message[];
+}
+
 /** What a driver knows about its connection, shown in the consumer's `health().drivers`. */
 export interface DriverHealth {
   readonly connected: boolean;
@@ -95,6 +105,10 @@ export function isAcknowledgedSubscriptions(driver: unknown): driver is Acknowle
 
 export function isBatchAcknowledgement(driver: unknown): driver is BatchAcknowledgement {
   return hasMethods(driver, ["acknowledgeBatch"]);
+}
+
+export function isBufferedIterator(iterator: unknown): iterator is BufferedIterator {
+  return hasMethods(iterator, ["takeBuffered"]);
 }
 
 export function isCompareAndSetStore(driver: unknown): driver is CompareAndSetStore {

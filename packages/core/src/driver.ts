@@ -5,6 +5,7 @@ export { bytesEqual } from "./bytes.js";
 export type {
   AcknowledgedSubscriptions,
   BatchAcknowledgement,
+  BufferedIterator,
   Closable,
   CompareAndSetStore,
   DriverHealth,
@@ -15,6 +16,7 @@ export type {
 export {
   isAcknowledgedSubscriptions,
   isBatchAcknowledgement,
+  isBufferedIterator,
   isClosable,
   isCompareAndSetStore,
   isHealthReporting,

@@ -26,59 +26,121 @@ export interface PollingOptions<T> {
   readonly onRetry?: (error: unknown, failures: number) => void;
   /** Told when a fetch succeeds again after failures (e.g. the backend came back). */
   readonly onRecovered?: (failures: number) => void;
+  /** Told about each item as it is handed to the reader (e.g. to track it until it is settled). */
+  readonly handOut?: (item: T) => void;
+  /**
+   * Called once when the iteration ends, with what was fetched (a read-ahead included) and never handed to
+   * the reader — possibly nothing — so the driver can give it back at once and stop tracking.
+   */
+  readonly release?: (items: readonly T[]) => void | Promise<void>;
 }
 
 /**
  * Turns a fetch-a-batch function into the pull-based async iterable the interfaces return — the loop
  * every polling driver (Redis Streams, PostgreSQL, …) would otherwise write itself. Errors that are
  * `PrismError`s with `retryable: true` (a lost connection) are retried with backoff until the backend is
- * back; any other error ends the iteration by throwing it.
+ * back; any other error ends the iteration by throwing it. Its iterator hands over what a fetch brought
+ * without a promise per item (`takeBuffered`), and tells `handOut` / `release` what the reader got and what
+ * it never took.
  */
 export function pollingIterable<T>(options: PollingOptions<T>): AsyncIterable<T> {
-  const initial = options.retryInitialMs ?? 100;
-  const max = options.retryMaxMs ?? 5000;
   return {
-    async *[Symbol.asyncIterator]() {
-      const abort = new AbortController();
-      const outer = options.signal;
-      const onAbort = () => abort.abort();
-      if (outer?.aborted) return;
-      outer?.addEventListener("abort", onAbort, { once: true });
-      let failures = 0;
-      // A fetch started ahead; settled into a value so that one abandoned at the end rejects nobody.
-      let ahead: Promise<Fetched<T>> | undefined;
-      const fetchNext = async (): Promise<Fetched<T>> => {
-        try {
-          return { items: await options.fetch(abort.signal) };
-        } catch (error) {
-          return { error };
-        }
-      };
-      try {
-        while (!abort.signal.aborted) {
-          const fetched = await (ahead ?? fetchNext());
-          ahead = undefined;
-          if ("error" in fetched) {
-            const { error } = fetched;
-            if (abort.signal.aborted) return;
-            if (!(isPrismError(error) && error.retryable)) throw error;
-            failures++;
-            options.onRetry?.(error, failures);
-            if (!(await sleep(Math.min(max, initial * 2 ** (failures - 1)), abort.signal))) return;
-            continue;
-          }
-          if (failures > 0) {
-            options.onRecovered?.(failures);
-            failures = 0;
-          }
-          const { items } = fetched;
-          if (options.readAhead && items.length > 0) ahead = fetchNext();
-          for (const item of items) yield item;
-        }
-      } finally {
-        outer?.removeEventListener("abort", onAbort);
-        abort.abort();
-      }
-    },
+    [Symbol.asyncIterator]: () => new PollingIterator(options),
   };
+}
+
+class PollingIterator<T> implements AsyncIterableIterator<T> {
+  private readonly abort = new AbortController();
+  private readonly initialMs: number;
+  private readonly maxMs: number;
+  private buffer: readonly T[] = [];
+  private index = 0;
+  private failures = 0;
+  /** A fetch started ahead; settled into a value so that one abandoned at the end rejects nobody. */
+  private ahead: Promise<Fetched<T>> | undefined;
+  private finished = false;
+  private readonly onOuterAbort = () => this.abort.abort();
+
+  constructor(private readonly options: PollingOptions<T>) {
+    this.initialMs = options.retryInitialMs ?? 100;
+    this.maxMs = options.retryMaxMs ?? 5000;
+    const outer = options.signal;
+    if (outer?.aborted) this.abort.abort();
+    else outer?.addEventListener("abort", this.onOuterAbort, { once: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<T>> {
+    while (!this.finished) {
+      if (this.index < this.buffer.length) return { done: false, value: this.handOut() };
+      if (this.abort.signal.aborted) break;
+      const fetched = await (this.ahead ?? this.fetchNext());
+      this.ahead = undefined;
+      if ("error" in fetched) {
+        const { error } = fetched;
+        if (this.abort.signal.aborted) break;
+        if (!(isPrismError(error) && error.retryable)) {
+          await this.end();
+          throw error;
+        }
+        this.failures++;
+        this.options.onRetry?.(error, this.failures);
+        const delay = Math.min(this.maxMs, this.initialMs * 2 ** (this.failures - 1));
+        if (!(await sleep(delay, this.abort.signal))) break;
+        continue;
+      }
+      if (this.failures > 0) {
+        this.options.onRecovered?.(this.failures);
+        this.failures = 0;
+      }
+      this.buffer = fetched.items;
+      this.index = 0;
+      if (this.options.readAhead && fetched.items.length > 0) this.ahead = this.fetchNext();
+    }
+    await this.end();
+    return { done: true, value: undefined };
+  }
+
+  /** What the last fetch brought and the reader has not taken yet, up to `max`. */
+  takeBuffered(max: number): T[] {
+    const taken: T[] = [];
+    while (taken.length < max && this.index < this.buffer.length) taken.push(this.handOut());
+    return taken;
+  }
+
+  async return(): Promise<IteratorResult<T>> {
+    await this.end();
+    return { done: true, value: undefined };
+  }
+
+  private handOut(): T {
+    const item = this.buffer[this.index++] as T;
+    this.options.handOut?.(item);
+    return item;
+  }
+
+  private async fetchNext(): Promise<Fetched<T>> {
+    try {
+      return { items: await this.options.fetch(this.abort.signal) };
+    } catch (error) {
+      return { error };
+    }
+  }
+
+  /** Ends the iteration: what was fetched and never taken goes back (`release`), including a read-ahead. */
+  private async end(): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    this.options.signal?.removeEventListener("abort", this.onOuterAbort);
+    this.abort.abort();
+    const untaken = this.buffer.slice(this.index);
+    this.buffer = [];
+    const ahead = await this.ahead;
+    this.ahead = undefined;
+    if (ahead && "items" in ahead) untaken.push(...ahead.items);
+    await this.options.release?.(untaken);
+  }
 }

@@ -2,7 +2,10 @@ const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
 /** A bounded hand-over from a callback-style client (push) to an async iterable (pull). */
 export interface PushChannel<T> {
-  /** Iterate once; ends after `end()`, on abort, or when the reader stops. */
+  /**
+   * Iterate once; ends after `end()`, on abort, or when the reader stops. Its iterator also hands over
+   * what is held without a promise per item (`takeBuffered`, see `BufferedIterator`).
+   */
   readonly iterable: AsyncIterable<T>;
   /**
    * Hands over an item. Resolves `true` once the channel holds it — at once while fewer than `capacity`
@@ -55,7 +58,7 @@ export function pushChannel<T>(options: { capacity: number; signal?: AbortSignal
   options.signal?.addEventListener("abort", () => finish(), { once: true });
   if (options.signal?.aborted) finish();
 
-  const iterator: AsyncIterableIterator<T> = {
+  const iterator: AsyncIterableIterator<T> & { takeBuffered(max: number): T[] } = {
     next() {
       if (held.length > 0) {
         const item = held.shift() as T;
@@ -69,6 +72,12 @@ export function pushChannel<T>(options: { capacity: number; signal?: AbortSignal
         reader = resolve;
         readerFailed = reject;
       });
+    },
+    /** What the channel holds now, up to `max`, without a promise per item. */
+    takeBuffered(max: number): T[] {
+      const taken = held.length <= max ? held.splice(0) : held.splice(0, max);
+      if (producers.length > 0 && held.length <= resumeAt) for (const wake of producers.splice(0)) wake();
+      return taken;
     },
     return() {
       finish();

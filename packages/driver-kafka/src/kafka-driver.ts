@@ -202,9 +202,19 @@ export class KafkaDriver
     const messages = subscription.messages;
     // Only queue messages are settled; pub/sub ones need no record (and it costs per message).
     const handedOut = mode === "queue" ? this.handedOut : undefined;
+    const record = (message: Message) => {
+      const position = message.position;
+      handedOut?.set(message, {
+        key: subscriptionKey,
+        partition: Number(position?.partition),
+        offset: BigInt(position?.offset ?? 0),
+      });
+    };
     return {
       [Symbol.asyncIterator]() {
-        const iterator = messages[Symbol.asyncIterator]();
+        const iterator = messages[Symbol.asyncIterator]() as AsyncIterator<Message> & {
+          takeBuffered(max: number): Message[];
+        };
         return {
           // A plain promise chain, not an async function: it runs per message.
           next: () =>
@@ -213,14 +223,14 @@ export class KafkaDriver
                 members.delete(subscription);
                 return next;
               }
-              const position = next.value.position;
-              handedOut?.set(next.value, {
-                key: subscriptionKey,
-                partition: Number(position?.partition),
-                offset: BigInt(position?.offset ?? 0),
-              });
+              record(next.value);
               return next;
             }),
+          takeBuffered(max: number): Message[] {
+            const taken = iterator.takeBuffered(max);
+            if (handedOut) for (const message of taken) record(message);
+            return taken;
+          },
           async return() {
             members.delete(subscription);
             return (await iterator.return?.()) ?? { done: true, value: undefined };

@@ -172,6 +172,11 @@ export class Pipeline {
     return this.run(delivery, undefined);
   }
 
+  /** Gives messages taken but never run back to the source (delivered again later). */
+  release(messages: readonly Message[]): Promise<void> {
+    return this.o.settlements.release(messages);
+  }
+
   stop(): void {
     this.deadlines?.stop();
   }

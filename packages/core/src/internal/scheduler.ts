@@ -1,9 +1,13 @@
+import { type BufferedIterator, isBufferedIterator } from "../capabilities.js";
 import type { Message } from "../message.js";
 import { isPromiseLike } from "./async.js";
 import type { CheckpointStore } from "./checkpoint-store.js";
 import type { EventHub } from "./event-hub.js";
 import type { Pipeline } from "./pipeline.js";
 import type { ResolvedBehavior } from "./resolve-behavior.js";
+
+/** Messages taken from a source's buffer at once (processed even if a stop begins meanwhile). */
+const bufferedRun = 64;
 
 export interface SchedulerOptions {
   readonly behavior: ResolvedBehavior;
@@ -60,8 +64,9 @@ export class Scheduler {
   }
 
   private async pullMessages(iterator: AsyncIterator<Message>): Promise<void> {
-    const { behavior, hub, pipeline } = this.o;
+    const { behavior, hub } = this.o;
     const concurrency = behavior.concurrency;
+    const buffered = isBufferedIterator(iterator) ? iterator : undefined;
     while (!this.stopping) {
       if (this.inFlight >= concurrency) {
         await this.capacityFreed();
@@ -69,23 +74,54 @@ export class Scheduler {
       }
       const next = await iterator.next();
       if (next.done) return;
-      const message = next.value;
       hub.received(1);
       if (concurrency > 1) {
-        void this.dispatch([message]);
+        void this.dispatch([next.value]);
         continue;
       }
       // One at a time, inline: messages finish in source order, so the checkpoint needs no record of them.
-      this.inFlight = 1;
-      const result = pipeline.deliverOne(message);
+      const result = this.runOne(next.value);
       if (isPromiseLike(result)) await result;
-      this.inFlight = 0;
-      if (this.idleWaiters.length > 0) this.notifyIdle();
+      if (buffered) await this.runBuffered(buffered);
+    }
+  }
+
+  private runOne(message: Message): void | Promise<void> {
+    this.inFlight = 1;
+    const result = this.o.pipeline.deliverOne(message);
+    if (isPromiseLike(result)) return result.then(() => this.ranOne());
+    this.ranOne();
+  }
+
+  private ranOne(): void {
+    this.inFlight = 0;
+    if (this.idleWaiters.length > 0) this.notifyIdle();
+  }
+
+  /**
+   * Runs what the source already holds, one by one, without a promise per message while they are
+   * synchronous. Once a stop begins (or a failure stops the consumer) the rest is given back unprocessed:
+   * nothing after an unfinished message may finish on this path, which keeps no checkpoint records.
+   */
+  private async runBuffered(buffered: BufferedIterator): Promise<void> {
+    while (!this.stopping) {
+      const messages = buffered.takeBuffered(bufferedRun);
+      if (messages.length === 0) return;
+      this.o.hub.received(messages.length);
+      for (const [index, message] of messages.entries()) {
+        if (this.stopping) {
+          await this.o.pipeline.release(messages.slice(index));
+          return;
+        }
+        const result = this.runOne(message);
+        if (isPromiseLike(result)) await result;
+      }
     }
   }
 
   /**
-   * Collects batches with one await per message. A batch goes out when it is full, or from its timer
+   * Collects batches with one await per message the source does not already hold (`takeBuffered` fills a
+   * batch from its buffer at once, with no timer when that fills it). A batch goes out when it is full, or from its timer
    * `batchMaxWait` after its first message while the loop waits on the source. A batch starts only when
    * there is room to run it (`concurrency` batches at a time), so with concurrency 1 batches never
    * overlap; its first message waits for that room.
@@ -102,18 +138,24 @@ export class Scheduler {
       this.o.hub.received(messages.length);
       return this.dispatch(messages);
     };
+    const buffered = isBufferedIterator(iterator) ? iterator : undefined;
     try {
       while (!this.stopping) {
         const next = await iterator.next();
         if (next.done) return;
         if (batch.length === 0) {
           while (this.work.size >= concurrency && !this.stopping) await this.capacityFreed();
-          timer = setTimeout(() => void flush(), batchMaxWaitMs);
         }
         batch.push(next.value);
+        // Whatever the source already holds fills the batch without an await per message.
+        if (buffered && batch.length < batchSize) {
+          for (const message of buffered.takeBuffered(batchSize - batch.length)) batch.push(message);
+        }
         if (batch.length >= batchSize) {
           const work = flush();
           if (concurrency === 1) await work;
+        } else if (timer === undefined) {
+          timer = setTimeout(() => void flush(), batchMaxWaitMs);
         }
       }
     } finally {

@@ -140,9 +140,14 @@ export class Subscription {
     }
   }
 
-  /** The messages, in fetch order per partition; ends when the subscription closes. */
+  /**
+   * The messages, in fetch order per partition; ends when the subscription closes. Its iterator hands
+   * over what is buffered without a promise per message (`takeBuffered`).
+   */
   get messages(): AsyncIterable<Message> {
-    const source = this.channel.iterable[Symbol.asyncIterator]();
+    const source = this.channel.iterable[Symbol.asyncIterator]() as AsyncIterator<Handed> & {
+      takeBuffered(max: number): Handed[];
+    };
     // A plain promise chain, not an async loop: it runs per message.
     const current = (
       next: IteratorResult<Handed>,
@@ -153,8 +158,15 @@ export class Subscription {
       if (this.epochOf(partition) === epoch) return { done: false, value: message };
       return source.next().then(current);
     };
-    const iterator: AsyncIterableIterator<Message> = {
+    const iterator: AsyncIterableIterator<Message> & { takeBuffered(max: number): Message[] } = {
       next: () => source.next().then(current),
+      takeBuffered: (max) => {
+        const taken: Message[] = [];
+        for (const { message, partition, epoch } of source.takeBuffered(max)) {
+          if (this.epochOf(partition) === epoch) taken.push(message);
+        }
+        return taken;
+      },
       return: async () => {
         await this.close();
         return done;

@@ -203,7 +203,10 @@ export class TopicLog {
   }
 }
 
-/** One member's view of a group: pulls the group's next message, waits when there is none. */
+/**
+ * One member's view of a group: pulls the group's next message, waits when there is none, and hands over
+ * what is already published without a promise per message (`takeBuffered`).
+ */
 export class LogIterator implements AsyncIterableIterator<Message> {
   private closed = false;
   private readonly turns = new EventLoopTurns();
@@ -234,6 +237,19 @@ export class LogIterator implements AsyncIterableIterator<Message> {
         resolve(this.next());
       });
     });
+  }
+
+  takeBuffered(max: number): Message[] {
+    const taken: Message[] = [];
+    if (this.closed) return taken;
+    const limit = Math.min(max, this.turns.room());
+    while (taken.length < limit) {
+      const message = this.log.take(this.group, this);
+      if (message === undefined) break;
+      taken.push(message);
+    }
+    this.turns.took(taken.length);
+    return taken;
   }
 
   return(): Promise<IteratorResult<Message>> {

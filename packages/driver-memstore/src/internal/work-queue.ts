@@ -126,7 +126,7 @@ export class WorkQueue {
   }
 }
 
-/** One receiver: takes ready messages, waits when there are none. */
+/** One receiver: takes ready messages, waits when there are none; hands over ready ones without a promise. */
 export class QueueIterator implements AsyncIterableIterator<Message> {
   private closed = false;
   private readonly turns = new EventLoopTurns();
@@ -155,6 +155,19 @@ export class QueueIterator implements AsyncIterableIterator<Message> {
         resolve(this.next());
       });
     });
+  }
+
+  takeBuffered(max: number): Message[] {
+    const taken: Message[] = [];
+    if (this.closed) return taken;
+    const limit = Math.min(max, this.turns.room());
+    while (taken.length < limit) {
+      const message = this.queue.take();
+      if (message === undefined) break;
+      taken.push(message);
+    }
+    this.turns.took(taken.length);
+    return taken;
   }
 
   return(): Promise<IteratorResult<Message>> {

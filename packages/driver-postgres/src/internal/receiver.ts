@@ -8,7 +8,7 @@ export interface ReceiverDeps {
   readonly pollIntervalMs: number;
   /** Claimed messages stay invisible to others until settled (or unclaimed) while this receive runs. */
   readonly held: HeldMessages<Message>;
-  /** Told about each message as it is handed out (settling it later finds its lease). */
+  /** Told about each message as it is handed out (settling it later finds what holds it). */
   readonly handOut: (message: Message) => void;
   /** Turns node-postgres errors into `PrismError`s, so lost connections are retried and the rest end it. */
   readonly mapError: (error: unknown) => Error;
@@ -17,16 +17,15 @@ export interface ReceiverDeps {
 /**
  * The messages of `queue` as they become ready, until `signal` aborts. Each fetch claims a batch; when
  * nothing is ready it waits for a NOTIFY for this queue or the poll interval, whichever comes first.
- * Claimed messages are leased (kept invisible) until settled; those not yet handed out when the
- * iteration ends are made ready again at once.
+ * Claimed messages are held (kept invisible) until settled; those not yet handed out when the iteration
+ * ends are made ready again at once.
  */
-export async function* receiveMessages(
+export function receiveMessages(
   queue: string,
   signal: AbortSignal,
   deps: ReceiverDeps,
-): AsyncGenerator<Message, void, undefined> {
-  const notHandedOut = new Map<string, Message>();
-  const messages = pollingIterable<Message>({
+): AsyncIterable<Message> {
+  return pollingIterable<Message>({
     signal,
     fetch: async (fetchSignal) => {
       if (fetchSignal.aborted) return [];
@@ -45,10 +44,7 @@ export async function* receiveMessages(
           return [];
         }
         if (claimed.length > 0) {
-          for (const message of claimed) {
-            notHandedOut.set(message.id, message);
-            deps.held.hold(message);
-          }
+          for (const message of claimed) deps.held.hold(message);
           return claimed;
         }
         await waitFor(woken, deps.pollIntervalMs, fetchSignal);
@@ -57,19 +53,14 @@ export async function* receiveMessages(
         stopListening();
       }
     },
+    handOut: deps.handOut,
+    release: async (untaken) => {
+      deps.held.stop();
+      for (const message of untaken) deps.held.release(message);
+      // Best effort: what stays hidden comes back anyway once its visibility timeout passes.
+      await deps.work.unclaim(untaken).catch(() => {});
+    },
   });
-  try {
-    for await (const message of messages) {
-      notHandedOut.delete(message.id);
-      deps.handOut(message);
-      yield message;
-    }
-  } finally {
-    deps.held.stop();
-    for (const message of notHandedOut.values()) deps.held.release(message);
-    // Best effort: what stays hidden comes back anyway once its visibility timeout passes.
-    await deps.work.unclaim([...notHandedOut.values()]).catch(() => {});
-  }
 }
 
 /** Resolves when `woken` does, after `ms`, or when `signal` aborts, whichever is first. */
