@@ -1,8 +1,8 @@
 import type { PubSubInterface } from "@prism/consumer-core";
 import { isClosable } from "@prism/consumer-core";
-import { afterEach, beforeEach, describe } from "vitest";
+import { afterAll, afterEach, beforeEach, describe } from "vitest";
 import type { PubSubFeatures } from "./features.js";
-import { type ConformanceHarness, caseTimeout, resolveHarness } from "./harness.js";
+import { type ConformanceHarness, caseTimeout, deleteCreated, resolveHarness } from "./harness.js";
 import { pubSubUnderTest } from "./internal/source.js";
 import { sourceCases } from "./internal/source-cases.js";
 
@@ -27,6 +27,7 @@ export function describePubSubConformance(options: PubSubConformanceOptions): vo
       if (isClosable(driver)) await driver.close();
       driver = undefined;
     });
+    afterAll(() => deleteCreated(harness));
     sourceCases(() => pubSubUnderTest(driver as PubSubInterface), options.features, harness);
   });
 }
