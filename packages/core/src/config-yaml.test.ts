@@ -18,14 +18,14 @@ function issuesOf(run: () => unknown): string[] {
 
 describe("YAML config", () => {
   it("loads the seed's file as written there", async () => {
-    const config = await loadConfigFile(seedFile);
+    const config = await loadConfigFile(seedFile, { env: {} });
     expect(config).toEqual({
       name: "order-processor",
       description: "Processes order events",
       slots: {
-        messageSource: { driver: "nats", config: { url: "nats://localhost:4222", max_reconnects: 10 } },
-        stateStore: { driver: "redis", config: { address: "localhost:6379", pool_size: 10 } },
-        deadLetterQueue: { driver: "nats", config: { url: "nats://localhost:4222" } },
+        messageSource: { driver: "nats", config: { url: "nats://127.0.0.1:14222", max_reconnects: 10 } },
+        stateStore: { driver: "redis", config: { url: "redis://127.0.0.1:16379", pool_size: 10 } },
+        deadLetterQueue: { driver: "nats", config: { url: "nats://127.0.0.1:14222" } },
       },
       behavior: {
         consumerGroup: "order-processor-group",

@@ -3,36 +3,16 @@ import {
   describePubSubConformance,
   describeQueueConformance,
 } from "@prism/consumer-testkit";
-import { Kafka, logLevel } from "kafkajs";
 import { afterAll, describe, expect } from "vitest";
 import { backend } from "../../../scripts/test-support/backends.mjs";
 import { KafkaDriver } from "../src/index.js";
+import { deleteTopicsAndGroups, topicsAndGroupsContaining } from "./kafka-test-support.js";
 
 const kafka = await backend("kafka");
 const brokers = kafka.url.split(",");
 const namePrefix = `prism-ct-${Date.now().toString(36)}`;
 
-/** Runs `work` with a connected kafkajs admin client. */
-async function withAdmin<T>(work: (admin: ReturnType<Kafka["admin"]>) => Promise<T>): Promise<T> {
-  const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    return await work(admin);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/** Deletes the topics and consumer groups the kit created (those that exist: a group may be gone). */
-const deleteCreated = ({ topics, groups }: CreatedNames) =>
-  withAdmin(async (admin) => {
-    const existingGroups = new Set((await admin.listGroups()).groups.map((group) => group.groupId));
-    const ourGroups = groups.filter((group) => existingGroups.has(group));
-    if (ourGroups.length > 0) await admin.deleteGroups(ourGroups);
-    const existingTopics = new Set(await admin.listTopics());
-    const ourTopics = topics.filter((topic) => existingTopics.has(topic));
-    if (ourTopics.length > 0) await admin.deleteTopics({ topics: ourTopics });
-  });
+const deleteCreated = (created: CreatedNames) => deleteTopicsAndGroups(brokers, created);
 
 // Three partitions, so ordering, sharing and resuming are checked per partition.
 const connect = () =>
@@ -47,12 +27,9 @@ const harness = {
 };
 
 describe.runIf(kafka.available)("kafka", () => {
+  // The kit deleted the topics and groups it created: nothing of this run may be left.
   afterAll(async () => {
-    const left = await withAdmin(async (admin) => ({
-      topics: (await admin.listTopics()).filter((topic) => topic.startsWith(namePrefix)),
-      groups: (await admin.listGroups()).groups.filter((g) => g.groupId.startsWith(namePrefix)),
-    }));
-    expect(left).toEqual({ topics: [], groups: [] });
+    expect(await topicsAndGroupsContaining(brokers, namePrefix)).toEqual({ topics: [], groups: [] });
   });
   describePubSubConformance({ name: "kafka", create: connect, features, harness });
   describeQueueConformance({ name: "kafka", create: connect, features, harness });
