@@ -1,6 +1,6 @@
 import type { BehaviorConfig, ConsumerConfig, SlotBinding, SlotsConfig } from "./config.js";
 import { ExhaustedAction, Ordering, SourceInterface } from "./config.js";
-import { parseDuration } from "./duration.js";
+import { parseDuration, timerLimitProblem } from "./duration.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 
 /** YAML files use snake_case keys (as in the seed); TypeScript objects use camelCase. */
@@ -16,6 +16,12 @@ const integerAtLeast =
     typeof v === "number" && Number.isInteger(v) && v >= min
       ? undefined
       : `expected an integer >= ${min}, got ${show(v)}`;
+const integerBetween =
+  (min: number, max: number): Check =>
+  (v) =>
+    typeof v === "number" && Number.isInteger(v) && v >= min && v <= max
+      ? undefined
+      : `expected an integer from ${min} to ${max}, got ${show(v)}`;
 const numberBetween =
   (min: number, max: number): Check =>
   (v) =>
@@ -36,10 +42,17 @@ const duration =
     if (style === "snake" && typeof v === "number" && v !== 0) {
       return `expected a duration with a unit like "5s" or "250ms", got ${show(v)}`;
     }
-    return parseDuration(v) === undefined
-      ? `expected a duration like "5s", "250ms" or "1m30s", got ${show(v)}`
-      : undefined;
+    const ms = parseDuration(v);
+    if (ms === undefined) return `expected a duration like "5s", "250ms" or "1m30s", got ${show(v)}`;
+    return timerLimitProblem(ms, show(v));
   };
+
+/**
+ * Retries per message at most. With the default backoff (capped at 30 s) 100 retries hold a message —
+ * and, in order, everything behind it on its partition — for about 50 minutes; a larger number would
+ * let one poison message block a partition for days with nothing reported.
+ */
+export const maxRetriesLimit = 100;
 
 interface Field {
   camel: string;
@@ -53,7 +66,7 @@ function behaviorFields(style: KeyStyle): readonly Field[] {
   return [
     { camel: "consumerGroup", snake: "consumer_group", check: nonEmptyString, required: true },
     { camel: "topic", snake: "topic", check: nonEmptyString, required: true },
-    { camel: "maxRetries", snake: "max_retries", check: integerAtLeast(0) },
+    { camel: "maxRetries", snake: "max_retries", check: integerBetween(0, maxRetriesLimit) },
     {
       camel: "retryBackoff",
       snake: "retry_backoff",

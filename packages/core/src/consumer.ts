@@ -1,7 +1,7 @@
 import { type DriverHealth, isClosable, isHealthReporting } from "./capabilities.js";
 import { type BehaviorConfig, ExhaustedAction } from "./config.js";
 import { validateBehavior } from "./config-validation.js";
-import { type Duration, parseDuration } from "./duration.js";
+import { type Duration, parseDuration, timerLimitProblem } from "./duration.js";
 import { ConfigError, describeError, PrismError, PrismErrorCode } from "./errors.js";
 import { type ConsumerCounters, type ConsumerHealth, ConsumerStatus, emptyCounters } from "./health.js";
 import { type ResolvedBehavior, resolveBehavior } from "./internal/resolve-behavior.js";
@@ -168,6 +168,8 @@ export class Consumer {
       options.timeout === undefined ? this.behavior.shutdownTimeoutMs : parseDuration(options.timeout);
     if (timeoutMs === undefined)
       throw lifecycle(`stop(): timeout ${String(options.timeout)} is not a duration`);
+    const tooLong = timerLimitProblem(timeoutMs, `stop(): timeout ${String(options.timeout)}`);
+    if (tooLong) throw lifecycle(tooLong);
     let commitError: unknown;
     await run.shutdown(timeoutMs).catch((error) => {
       commitError = error;
