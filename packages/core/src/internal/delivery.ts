@@ -75,6 +75,8 @@ export class Delivery {
     failedFirstAttempt: FailedFirstAttempt | undefined,
   ): Promise<Outcome> {
     const { processor, batchProcessor, behavior, counters, random } = this.deps;
+    const unconvertible = messages.find((message) => message.conversionError !== undefined);
+    if (unconvertible) return this.refuse(unconvertible);
     let firstFailureAt = 0;
     for (let attempt = 1; ; attempt++) {
       const context = this.context(attempt);
@@ -106,6 +108,19 @@ export class Delivery {
         if (!(await sleep(delay, this.workSignal))) return { kind: "aborted" };
       }
     }
+  }
+
+  /** A record its driver could not convert: never processed, it goes straight to `on_exhausted`. */
+  private refuse(message: Message): Outcome {
+    const error = new PrismError(
+      PrismErrorCode.MessageUnconvertible,
+      `message ${message.id} on "${message.topic}" could not be converted: ${message.conversionError}`,
+    );
+    this.deps.counters.failures++;
+    this.deps.recordError(error);
+    const now = Date.now();
+    const failure = { error: describeError(error), attempts: 0, firstFailureAt: now, lastFailureAt: now };
+    return { kind: "exhausted", failure, cause: error };
   }
 
   /**

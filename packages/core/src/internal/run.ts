@@ -217,7 +217,8 @@ export class ConsumerRun {
       if (next.done) return;
       const message = next.value;
       counters.received++;
-      if (!inline) {
+      // A record the driver could not convert takes the general path, which never processes it.
+      if (!inline || message.conversionError !== undefined) {
         const work = this.dispatch([message]);
         if (concurrency === 1) await work;
         continue;
@@ -267,6 +268,18 @@ export class ConsumerRun {
       while (!this.stopping) {
         const next = await iterator.next();
         if (next.done) return;
+        if (next.value.conversionError !== undefined) {
+          // Alone, after the batch before it: in a batch it would take good messages to the DLQ with it.
+          if (batch.length > 0) {
+            const work = flush();
+            if (concurrency === 1) await work;
+          }
+          while (this.inFlightWork.size >= concurrency && !this.stopping) await this.capacityFreed();
+          this.deps.counters.received++;
+          const work = this.dispatch([next.value]);
+          if (concurrency === 1) await work;
+          continue;
+        }
         if (batch.length === 0) {
           while (this.inFlightWork.size >= concurrency && !this.stopping) await this.capacityFreed();
           timer = setTimeout(() => void flush(), batchMaxWaitMs);
