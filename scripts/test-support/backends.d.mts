@@ -22,3 +22,6 @@ export function backend(name: "postgres" | "redis" | "nats" | "kafka"): Promise<
 
 /** The variable whose command restarts a server this checkout did not start, e.g. PRISM_RESTART_REDIS. */
 export function restartVariable(name: "postgres" | "redis" | "nats" | "kafka"): string;
+
+/** The path of a command-line tool some tests run, or undefined after a loud skip (throws under CI=true). */
+export function tool(command: string, install: string): string | undefined;

@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import { instance } from "../services/instances.mjs";
 import { isLocalHost, probe, settings } from "../services/probe.mjs";
-import { waitUntil } from "../services/processes.mjs";
+import { waitUntil, which } from "../services/processes.mjs";
 import { restart } from "../services/restart.mjs";
 import { privatePid } from "../services/services.mjs";
 import { recordSkip } from "./skips.mjs";
@@ -80,4 +80,14 @@ export async function backend(name) {
       return restarter.value;
     },
   };
+}
+
+/**
+ * The path of a command-line tool some tests run (e.g. kcat, a producer we did not write), or undefined
+ * after a loud skip (recorded for the summary; under CI=true it throws instead).
+ */
+export function tool(command, install) {
+  const found = which(command);
+  if (!found) skip(command, "tests", `${command} is not installed (${install}).`);
+  return found ?? undefined;
 }

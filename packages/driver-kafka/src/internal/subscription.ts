@@ -1,5 +1,6 @@
 import {
   type CheckpointLookup,
+  isPrismError,
   type Message,
   PrismError,
   PrismErrorCode,
@@ -29,6 +30,8 @@ export interface SubscriptionOptions {
   readonly progress: (partition: number) => PartitionProgress;
   readonly resume: CheckpointLookup | undefined;
   readonly onReconnect: (error: unknown) => void;
+  /** Told when the subscription ends for good with an error retrying cannot fix (the reader gets it too). */
+  readonly onFailure: (error: PrismError) => void;
 }
 
 const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
@@ -83,7 +86,11 @@ export class Subscription {
       joined();
     });
     consumer.on(consumer.events.REBALANCING, () => this.owned.clear());
-    consumer.on(consumer.events.CRASH, (event) => o.onReconnect(event.payload.error));
+    // kafkajs restarts the member after a retriable crash; after any other it has stopped for good.
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (event.payload.restart) o.onReconnect(event.payload.error);
+      else this.fail(event.payload.error);
+    });
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: [o.topic], fromBeginning: true });
@@ -91,7 +98,7 @@ export class Subscription {
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: o.options.partitionsConsumedConcurrently,
-        eachBatch: (payload) => this.handBatch(payload),
+        eachBatch: (payload) => this.handBatch(payload).catch((error) => this.failOrRetry(error)),
       });
     } catch (error) {
       await consumer.disconnect().catch(() => {});
@@ -179,6 +186,25 @@ export class Subscription {
       await this.consumer.disconnect().catch(() => {});
     })();
     return this.closing;
+  }
+
+  /**
+   * Our own errors that retrying cannot fix (a corrupt checkpoint) end the subscription; kafkajs would
+   * otherwise retry the batch and restart the member forever, stalling the partition while the consumer
+   * looks healthy. Anything else goes back to kafkajs to retry.
+   */
+  private failOrRetry(error: unknown): void {
+    if (!isPrismError(error) || error.retryable) throw error;
+    this.fail(error);
+  }
+
+  /** Ends the subscription with `error`: the reader's next pull throws it, so the consumer fails. */
+  private fail(error: unknown): void {
+    if (this.closing) return;
+    const failure = mapKafkaError(error, `consuming "${this.o.topic}" as group "${this.o.group}"`);
+    this.o.onFailure(failure);
+    this.channel.end(failure);
+    void this.close();
   }
 
   private assign(partitions: number[]): void {
