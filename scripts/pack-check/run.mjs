@@ -4,7 +4,15 @@
 // (checking no other backend client was pulled in), once with the nats-redis plugin.
 // Needs NATS (JetStream) and Redis: `pnpm services:up`. Usage: node scripts/pack-check/run.mjs
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,7 +41,8 @@ const tarball = (pkg) => {
 const license = readFileSync(join(root, "LICENSE"));
 for (const file of readdirSync(tarballs)) {
   const packed = execFileSync("tar", ["-xzOf", join(tarballs, file), "package/LICENSE"]);
-  if (!packed.equals(license)) throw new Error(`${file}: package/LICENSE differs from the repository's LICENSE`);
+  if (!packed.equals(license))
+    throw new Error(`${file}: package/LICENSE differs from the repository's LICENSE`);
 }
 console.log(`LICENSE in all ${readdirSync(tarballs).length} tarballs`);
 
