@@ -57,6 +57,15 @@ function commandOf(pid) {
   }
 }
 
+/** Where the process runs: says whose it is when a server was replaced (e.g. another checkout's harness). */
+function directoryOf(pid) {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * What listens on each usual port: `{ service, port, listeners: [{ inode, pid?, command? }] }`, or
  * `undefined` where /proc/net/tcp does not exist.
@@ -71,7 +80,7 @@ export function snapshot() {
     port,
     listeners: [...(byPort.get(port) ?? [])].sort().map((inode) => {
       const pid = pids.get(inode);
-      return pid === undefined ? { inode } : { inode, pid, command: commandOf(pid) };
+      return pid === undefined ? { inode } : { inode, pid, command: commandOf(pid), cwd: directoryOf(pid) };
     }),
   }));
 }
@@ -97,7 +106,11 @@ export function changes(before, after) {
   return before
     .map((entry, i) => ({ was: entry, now: after[i] }))
     .filter(({ was, now }) => now && key(was) !== key(now))
-    .map(({ was, now }) => `${describe(was)} -> now ${describe(now).replace(/^\S+ \d+: /, "")}`);
+    .map(({ was, now }) => {
+      const started = [...new Set(now.listeners.map((l) => l.cwd).filter(Boolean))];
+      const where = started.length > 0 ? `, running in ${started.join(", ")}` : "";
+      return `${describe(was)} -> now ${describe(now).replace(/^\S+ \d+: /, "")}${where}`;
+    });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -14,15 +14,31 @@ export async function withAdmin<T>(
   }
 }
 
-/** Deletes these consumer groups and topics (those that exist: an unused group may be gone already). */
+/**
+ * Deletes these consumer groups and topics (those that exist: an unused group may be gone already). A group
+ * whose member was just killed keeps it until its session times out: it is deleted once that has passed.
+ */
 export function deleteTopicsAndGroups(
   brokers: readonly string[],
   names: { readonly topics: readonly string[]; readonly groups: readonly string[] },
 ): Promise<void> {
   return withAdmin(brokers, async (admin) => {
     const groups = new Set((await admin.listGroups()).groups.map((group) => group.groupId));
-    const ourGroups = names.groups.filter((group) => groups.has(group));
-    if (ourGroups.length > 0) await admin.deleteGroups(ourGroups);
+    let ourGroups = names.groups.filter((group) => groups.has(group));
+    const deadline = Date.now() + 30_000;
+    while (ourGroups.length > 0) {
+      try {
+        await admin.deleteGroups(ourGroups);
+        ourGroups = [];
+      } catch (error) {
+        const failed =
+          (error as { groups?: Array<{ groupId: string; error?: { type?: string } }> }).groups ?? [];
+        const stillInUse = failed.filter((group) => group.error?.type === "NON_EMPTY_GROUP");
+        if (stillInUse.length < failed.length || failed.length === 0 || Date.now() > deadline) throw error;
+        ourGroups = stillInUse.map((group) => group.groupId);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
     const topics = new Set(await admin.listTopics());
     const ourTopics = names.topics.filter((topic) => topics.has(topic));
     if (ourTopics.length > 0) await admin.deleteTopics({ topics: ourTopics });
