@@ -104,7 +104,7 @@ const slotNames = [
 
 /**
  * Checks a whole consumer configuration and returns it in TypeScript naming, or throws one
- * `ConfigError` listing every problem by path (`behavior.max_retries: expected an integer >= 0, got "three"`).
+ * `ConfigError` listing every problem by path (`behavior.max_retries: expected an integer from 0 to 100, got "three"`).
  * Driver settings under `slots.*.config` are passed through for the driver factory to check.
  */
 export function validateConfig(raw: unknown, style: KeyStyle = "camel", source?: string): ConsumerConfig {
