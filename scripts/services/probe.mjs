@@ -117,7 +117,8 @@ export async function probe(name, env = process.env, opts = {}) {
     url: s.url,
     where: hostPort(s.targets[0]),
     reachable: false,
-    reason: `${s.envVar}=${s.url}: ${reasons.join("; ")}`,
+    // Say whose server it is: one the variable named, or this checkout's own (which `services:up` starts).
+    reason: `${s.fromEnvironment ? `${s.envVar}=${s.url}` : `${s.url} (this checkout's)`}: ${reasons.join("; ")}`,
     answered,
   };
 }
