@@ -6,7 +6,17 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { failed, isExecutable, lastLines, livePid, missing, rel, run, which } from "./processes.mjs";
+import {
+  failed,
+  isExecutable,
+  lastLines,
+  livePid,
+  missing,
+  rel,
+  run,
+  ServiceError,
+  which,
+} from "./processes.mjs";
 
 const runsAsRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
 
@@ -115,7 +125,14 @@ function initialise(f, env) {
 export const postgres = {
   stopSignal: "SIGINT", // "fast" shutdown: SIGTERM would wait for every client to disconnect
   pid: (inst) => {
-    const f = files(inst);
+    let f;
+    try {
+      f = files(inst);
+    } catch (error) {
+      // No user to run a cluster as (root without a `postgres` user): then no cluster of ours can run.
+      if (error instanceof ServiceError) return null;
+      throw error;
+    }
     return livePid(path.join(f.data, "postmaster.pid"), f.data);
   },
   logFile: (inst) => files(inst).log,
