@@ -1,13 +1,14 @@
 // `pnpm bench`: the Prism consumer against the raw clients on every backend, state stores, and memory
 // with a slow processor. Prints Markdown tables and writes bench/results/<time>.json|md (and latest.*
-// for a complete run). Figures, not pass/fail.
+// for a complete run); a --quick run writes to .cache/bench instead, which git ignores. Figures, not
+// pass/fail.
 //
 //   pnpm bench                                  full suite (about 20 minutes)
 //   pnpm bench -- --quick                       fewer messages, one round, 1 s latency runs
 //   pnpm bench -- --only memstore,redis         a subset: memstore nats-core nats-jetstream redis
 //                                               postgres kafka state memory
 //   pnpm bench -- --rounds 5 --profile          more rounds; --profile writes a CPU profile per row
-//                                               to bench/results/profiles (read with profile-top.mjs)
+//                                               to profiles/ next to the results (read with profile-top.mjs)
 import { fork } from "node:child_process";
 import { parseArgs } from "node:util";
 import { describeMachine } from "./lib/machine.mjs";
@@ -50,7 +51,10 @@ const settings = {
   latency: { rate: 2000, seconds: quick ? 1 : 5 },
   batchSize,
 };
-const resultsDirectory = new URL("./results/", import.meta.url);
+// Quick runs are for trying things out: their figures are not worth keeping in the repository.
+const resultsDirectory = quick
+  ? new URL("../.cache/bench/", import.meta.url)
+  : new URL("./results/", import.meta.url);
 
 /** Runs one task in a fresh child process (own heap, own peak RSS). */
 function inWorker(task) {

@@ -97,6 +97,7 @@ describePluginEndToEnd({
     await query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
+    await admin.deleteGroups([names.group]).catch(() => {}); // gone already if it never committed
     await admin.deleteTopics({ topics: [names.topic] }).catch(() => {});
     await admin.disconnect();
   },

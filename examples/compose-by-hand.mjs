@@ -1,11 +1,12 @@
 // The seed's "Composability": the same consumer code over different drivers, bound by hand.
-// Needs the servers from `pnpm services:up`.
+// Needs the servers from `pnpm services:up` (or NATS_URL, REDIS_URL, KAFKA_BROKERS and DATABASE_URL).
 import { Consumer, silentLogger } from "@prism/consumer-core";
 import { KafkaDriver } from "@prism/driver-kafka";
 import { MemStore } from "@prism/driver-memstore";
 import { NatsDriver } from "@prism/driver-nats";
 import { PostgresDriver } from "@prism/driver-postgres";
 import { RedisDriver } from "@prism/driver-redis";
+import { databaseUrl, kafkaBrokers, natsUrl, redisUrl } from "./connections.mjs";
 
 const encoder = new TextEncoder();
 const run = Date.now().toString(36);
@@ -27,12 +28,10 @@ async function consumeThree(label, source, stateStore, bindOptions) {
   console.log(`${label.padEnd(16)} processed 3; state ${JSON.stringify(state.offsets)}`);
 }
 
-const nats = await NatsDriver.connect({ url: process.env.NATS_URL ?? "nats://localhost:4222" });
-const redis = await RedisDriver.connect({ url: process.env.REDIS_URL ?? "redis://localhost:6379" });
-const kafka = await KafkaDriver.connect({ brokers: [process.env.KAFKA_BROKERS ?? "localhost:9092"] });
-const postgres = await PostgresDriver.connect({
-  connectionString: process.env.DATABASE_URL ?? "postgres://postgres@localhost:5432/test",
-});
+const nats = await NatsDriver.connect({ url: natsUrl });
+const redis = await RedisDriver.connect({ url: redisUrl });
+const kafka = await KafkaDriver.connect({ brokers: kafkaBrokers });
+const postgres = await PostgresDriver.connect({ connectionString: databaseUrl });
 
 await consumeThree("nats-memstore", nats, new MemStore()); // development: fast, local
 await consumeThree("nats-redis", nats, redis); // staging: realistic

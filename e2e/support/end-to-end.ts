@@ -250,7 +250,9 @@ export function describePluginEndToEnd(scenario: PluginScenario): void {
         await r.failToStart(unreachable),
       ];
       expect(results.map((x) => x.code)).toEqual([2, 2, 2]);
-      expect(results[0]?.stderr).toContain(`behavior.max_retries: expected an integer >= 0, got "three"`);
+      expect(results[0]?.stderr).toContain(
+        `behavior.max_retries: expected an integer from 0 to 100, got "three"`,
+      );
       expect(results[0]?.stderr).toContain(invalid);
       expect(results[1]?.stderr).toMatch(/slots\.\w+\.driver: unknown driver "kafak"; known drivers: /);
       expect(results[2]?.stderr).toMatch(/could not start|failed|unavailable|refused/i);

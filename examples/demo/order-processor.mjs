@@ -16,7 +16,7 @@ const { topic } = config.behavior;
 let processedIds = [];
 let attemptsSeen = 0;
 
-/** Orders 5, 10, 15… time out once; order 7 is not JSON; order 13 is declined on every attempt. */
+/** Orders 5, 10, 15… time out once; order 7 is not JSON; order 13 has a negative amount, which fails every attempt. */
 async function processOrder(message, { attempt }) {
   attemptsSeen++;
   let order;
@@ -90,7 +90,7 @@ console.log(
 );
 await publishOrders(1, 20);
 console.log(
-  "\nPublished orders 1-20 to orders.created (5, 10, 15, 20 time out once; 7 is malformed; 13 is declined).",
+  "\nPublished orders 1-20 to orders.created (5, 10, 15, 20 time out once; 7 is not JSON; 13 has a negative amount, so every attempt fails).",
 );
 const first = await runUntilQuiet("First run");
 await printDeadLetters();

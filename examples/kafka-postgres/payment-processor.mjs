@@ -1,14 +1,15 @@
 // The seed's payment-processor with the kafka-postgres plugin: batches of 10, manual commits.
-// Needs Kafka on localhost:9092 and PostgreSQL on localhost:5432 (`pnpm services:up`).
+// Needs Kafka and PostgreSQL: this checkout's (`pnpm services:up`), or KAFKA_BROKERS and DATABASE_URL.
 import { fileURLToPath } from "node:url";
 import { KafkaDriver } from "@prism/driver-kafka";
 import { kafkaPostgres } from "@prism/plugin-kafka-postgres";
+import { connectionVariables, kafkaBrokers } from "../connections.mjs";
 
 const configFile = fileURLToPath(new URL("../payment-processor.kafka-postgres.yaml", import.meta.url));
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-const plugin = kafkaPostgres(configFile);
+const plugin = kafkaPostgres(configFile, { env: { ...process.env, ...connectionVariables } });
 let total = 0;
 plugin.setBatchProcessor(async (payments) => {
   for (const payment of payments) total += JSON.parse(decoder.decode(payment.payload)).amount;
@@ -16,7 +17,7 @@ plugin.setBatchProcessor(async (payments) => {
 await plugin.start();
 const before = plugin.health().counters.processed;
 
-const kafka = await KafkaDriver.connect({ brokers: [process.env.KAFKA_BROKERS ?? "localhost:9092"] });
+const kafka = await KafkaDriver.connect({ brokers: kafkaBrokers });
 for (let i = 1; i <= 25; i++) {
   await kafka.publish("payments.pending", encoder.encode(JSON.stringify({ id: i, amount: i })), {
     "kafka-key": `customer-${i % 5}`,

@@ -1,15 +1,16 @@
 // The seed's order-processor with the nats-redis plugin, from the seed's YAML as written.
-// Needs NATS with JetStream on localhost:4222 and Redis on localhost:6379 (`pnpm services:up`).
+// Needs NATS with JetStream and Redis: this checkout's (`pnpm services:up`), or NATS_URL and REDIS_URL.
 import { fileURLToPath } from "node:url";
 import { DeadLetterKey, PermanentError } from "@prism/consumer-core";
 import { NatsDriver } from "@prism/driver-nats";
 import { natsRedis } from "@prism/plugin-nats-redis";
+import { connectionVariables, natsUrl } from "../connections.mjs";
 
 const configFile = fileURLToPath(new URL("../order-processor.nats-redis.yaml", import.meta.url));
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
-const plugin = natsRedis(configFile);
+const plugin = natsRedis(configFile, { env: { ...process.env, ...connectionVariables } });
 const processed = [];
 plugin.setProcessor(async (message, { attempt }) => {
   const order = JSON.parse(decoder.decode(message.payload));
@@ -21,7 +22,7 @@ await plugin.start();
 console.log(`started; state key ${plugin.instance.stateKey}`);
 
 // Publish through the same NATS the plugin reads (JetStream stores them).
-const nats = await NatsDriver.connect({ url: "nats://localhost:4222" });
+const nats = await NatsDriver.connect({ url: natsUrl });
 const runId = Date.now();
 for (let i = 1; i <= 8; i++) {
   const order = { id: i, run: runId, amount: i === 5 ? -10 : 10 * i };

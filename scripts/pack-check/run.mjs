@@ -1,9 +1,18 @@
-// Packs every package and installs the tarballs into fresh npm projects outside the workspace, then runs
+// Packs every package, checks that each tarball carries the repository's LICENSE, and installs the
+// tarballs into fresh npm projects outside the workspace, then runs
 // a consumer there as ESM and as CommonJS: once with @prism/consumer-core + @prism/driver-nats only
 // (checking no other backend client was pulled in), once with the nats-redis plugin.
 // Needs NATS (JetStream) and Redis: `pnpm services:up`. Usage: node scripts/pack-check/run.mjs
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,6 +36,15 @@ const tarball = (pkg) => {
   if (!file) throw new Error(`no tarball for @prism/${pkg}`);
   return join(tarballs, file);
 };
+
+// The manifests say Apache-2.0; the license text must travel with every package.
+const license = readFileSync(join(root, "LICENSE"));
+for (const file of readdirSync(tarballs)) {
+  const packed = execFileSync("tar", ["-xzOf", join(tarballs, file), "package/LICENSE"]);
+  if (!packed.equals(license))
+    throw new Error(`${file}: package/LICENSE differs from the repository's LICENSE`);
+}
+console.log(`LICENSE in all ${readdirSync(tarballs).length} tarballs`);
 
 const backendClients = [
   "ioredis",

@@ -27,18 +27,21 @@ export interface Target {
 }
 
 export declare const SERVICES: readonly ServiceName[];
-export declare const DEFAULTS: {
-  DATABASE_URL: string;
-  REDIS_URL: string;
-  NATS_URL: string;
-  KAFKA_BROKERS: string;
-};
 export declare function redact(url: string): string;
 export declare function isLocalHost(host: string): boolean;
 export declare function settings(
   name: ServiceName,
   env?: Env,
-): { name: ServiceName; envVar: string; raw: string; url: string; targets: Target[] };
+): {
+  name: ServiceName;
+  envVar: string;
+  /** The variable's value, or this checkout's private instance when the variable is not set. */
+  raw: string;
+  url: string;
+  /** The variable set it (a server of the user's), rather than the private instance. */
+  fromEnvironment: boolean;
+  targets: Target[];
+};
 export declare function probe(
   name: ServiceName,
   env?: Env,

@@ -5,6 +5,9 @@
 //   nats:     reads the INFO line, then CONNECT + PING -> PONG
 //   kafka:    ApiVersions v0 (api key 18) request -> response with error_code 0
 //
+// Without DATABASE_URL, REDIS_URL, NATS_URL or KAFKA_BROKERS, a service is this checkout's private instance
+// (instances.mjs), which `pnpm services:up` starts.
+//
 // Usage from tests (types in probe.d.mts):
 //   import { probe } from "../../../scripts/services/probe.mjs";
 //   const r = await probe("kafka"); // { name, url, where, reachable, reason?, detail?, answered }
@@ -15,18 +18,9 @@ import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
 import net from "node:net";
 import tls from "node:tls";
 import { pathToFileURL } from "node:url";
+import { instance, SERVICES, URL_VARIABLES, USUAL_PORTS } from "./instances.mjs";
 
-export const SERVICES = ["postgres", "redis", "nats", "kafka"];
-
-export const DEFAULTS = {
-  DATABASE_URL: "postgres://postgres@127.0.0.1:5432/test",
-  REDIS_URL: "redis://127.0.0.1:6379",
-  NATS_URL: "nats://127.0.0.1:4222",
-  KAFKA_BROKERS: "127.0.0.1:9092",
-};
-
-const ENV_VAR = { postgres: "DATABASE_URL", redis: "REDIS_URL", nats: "NATS_URL", kafka: "KAFKA_BROKERS" };
-const DEFAULT_PORT = { postgres: 5432, redis: 6379, nats: 4222, kafka: 9092 };
+export { SERVICES };
 
 /** Replaces credentials in a URL (or comma-separated list of URLs / host:port) with ***. */
 export function redact(url) {
@@ -49,20 +43,23 @@ export function isLocalHost(host) {
 }
 
 /**
- * Connection settings for a service: raw env value, redacted form and parsed targets.
- * @returns {{ name: string, envVar: string, raw: string, url: string,
+ * Connection settings for a service: its variable's value (or this checkout's private instance), the
+ * redacted form, whether the variable set it, and the parsed targets.
+ * @returns {{ name: string, envVar: string, raw: string, url: string, fromEnvironment: boolean,
  *   targets: { host: string, port: number, user?: string, password?: string, database?: string, tls?: boolean }[] }}
  */
 export function settings(name, env = process.env) {
-  if (!ENV_VAR[name]) throw new Error(`unknown service "${name}" (expected one of ${SERVICES.join(", ")})`);
-  const envVar = ENV_VAR[name];
-  const raw = env[envVar]?.trim() || DEFAULTS[envVar];
+  if (!URL_VARIABLES[name])
+    throw new Error(`unknown service "${name}" (expected one of ${SERVICES.join(", ")})`);
+  const envVar = URL_VARIABLES[name];
+  const fromEnvironment = Boolean(env[envVar]?.trim());
+  const raw = fromEnvironment ? env[envVar].trim() : instance(name, env).url;
   const parts = raw
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
   const targets = parts.map((p) => parseTarget(name, p, env));
-  return { name, envVar, raw, url: redact(raw), targets };
+  return { name, envVar, raw, url: redact(raw), fromEnvironment, targets };
 }
 
 function parseTarget(name, s, env) {
@@ -70,14 +67,14 @@ function parseTarget(name, s, env) {
     const hp = s.replace(/^[a-z_]+:\/\//i, "");
     const m = hp.match(/^\[([^\]]+)\]:(\d+)$/) || hp.match(/^([^:]+):(\d+)$/) || hp.match(/^([^:]+)$/);
     if (!m) throw new Error(`cannot parse KAFKA_BROKERS entry "${s}"`);
-    return { host: m[1], port: Number(m[2] || DEFAULT_PORT.kafka) };
+    return { host: m[1], port: Number(m[2] || USUAL_PORTS.kafka) };
   }
   // nats lists may omit the scheme on later entries
   const u = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(s) ? s : `${name === "nats" ? "nats" : name}://${s}`);
   const host = u.hostname.replace(/^\[|\]$/g, "") || "127.0.0.1";
   const t = {
     host,
-    port: Number(u.port || DEFAULT_PORT[name]),
+    port: Number(u.port || USUAL_PORTS[name]),
     user: u.username ? decodeURIComponent(u.username) : undefined,
     password: u.password ? decodeURIComponent(u.password) : undefined,
   };
@@ -120,7 +117,8 @@ export async function probe(name, env = process.env, opts = {}) {
     url: s.url,
     where: hostPort(s.targets[0]),
     reachable: false,
-    reason: `${s.envVar}=${s.url}: ${reasons.join("; ")}`,
+    // Say whose server it is: one the variable named, or this checkout's own (which `services:up` starts).
+    reason: `${s.fromEnvironment ? `${s.envVar}=${s.url}` : `${s.url} (this checkout's)`}: ${reasons.join("; ")}`,
     answered,
   };
 }

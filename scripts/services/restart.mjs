@@ -1,21 +1,16 @@
 #!/usr/bin/env node
-// Restart a local service mid-test: stop it, wait until it no longer answers, start it, wait until it answers.
+// Restarts this checkout's private instance of a service mid-test: stop it, wait until it is gone, start it
+// on the same files, wait until it answers. It restarts nothing else: a server it did not start is refused.
 //   import { restart } from "../../scripts/services/restart.mjs";
 //   const r = await restart("kafka"); // { name, where, stopMs, startMs, totalMs }
 // CLI: node scripts/services/restart.mjs redis [nats kafka postgres ...]
 //
-// What survives a restart:
-//   kafka    same KRaft storage dir (.cache/services/kafka/data): topics, messages, committed offsets survive.
-//            Only a broker started by this harness (pid file) can be restarted.
-//   redis    everything: stopped with SHUTDOWN SAVE and started again from the same --dir (as a Redis with
-//            persistence would); between restarts it saves nothing (--save "" --appendonly no).
-//   nats     JetStream streams/consumers survive (store dir /var/lib/nats-server); core subscriptions don't.
-//   postgres everything (pg_ctlcluster stop/start of the local cluster).
-// Stopping nats uses start-stop-daemon --stop --exec nats-server, i.e. every local nats-server process.
-
+// What survives a restart: everything each server keeps on disk in .cache/services/<name> — PostgreSQL's
+// cluster, Redis's append-only file, JetStream's streams and consumers (core NATS subscriptions do not),
+// Kafka's topics, messages and committed offsets.
 import { pathToFileURL } from "node:url";
-import { isLocalHost, probe, SERVICES, settings } from "./probe.mjs";
-import { kafkaPid, startService, stopService, waitGone } from "./services.mjs";
+import { instance, SERVICES } from "./instances.mjs";
+import { privatePid, startService, stopService } from "./services.mjs";
 
 /**
  * @param {"postgres"|"redis"|"nats"|"kafka"} name
@@ -25,49 +20,41 @@ import { kafkaPid, startService, stopService, waitGone } from "./services.mjs";
 export async function restart(name, env = process.env) {
   if (!SERVICES.includes(name))
     throw new Error(`unknown service "${name}" (expected: ${SERVICES.join(" ")})`);
-  const s = settings(name, env);
-  const t = s.targets[0];
-  const where = `${t.host}:${t.port}`;
-  if (!isLocalHost(t.host)) throw new Error(`${name}: ${s.envVar}=${s.url} is not local; can't restart it`);
-  if (name === "kafka" && !kafkaPid()) {
-    const p = await probe(name, env);
-    throw new Error(
-      p.reachable
-        ? `kafka at ${where} was not started by the harness (no live pid in .cache/services/kafka/kafka.pid)`
-        : `kafka at ${where} is not running; run: node scripts/services/services.mjs up kafka`,
-    );
+  const inst = instance(name, env);
+  const where = `${inst.host}:${inst.port}`;
+  if (!privatePid(name, env)) {
+    throw new Error(`this checkout's ${name} (${where}) is not running: pnpm services:up ${name}`);
   }
   const t0 = Date.now();
   try {
     await stopService(name, env);
-    await waitGone(name, env);
     const stoppedAt = Date.now();
-    await startService(name, env); // throws unless it answers again
+    await startService(name, env);
     const now = Date.now();
     return { name, where, stopMs: stoppedAt - t0, startMs: now - stoppedAt, totalMs: now - t0 };
-  } catch (e) {
-    throw new Error(`restart ${name} (${where}) failed: ${e.message}`);
+  } catch (error) {
+    throw new Error(`restart ${name} (${where}) failed: ${error.message}`);
   }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const names = process.argv.slice(2);
-  if (!names.length) {
+  if (names.length === 0) {
     console.error(`usage: node scripts/services/restart.mjs ${SERVICES.join("|")} [...]`);
     process.exit(2);
   }
-  let rc = 0;
-  for (const n of names) {
+  let exitCode = 0;
+  for (const name of names) {
     try {
-      const r = await restart(n);
+      const r = await restart(name);
       const sec = (ms) => `${(ms / 1000).toFixed(1)}s`;
       console.log(
-        `${n.padEnd(9)} restarted   ${r.where.padEnd(16)} stop ${sec(r.stopMs)}, start ${sec(r.startMs)}, total ${sec(r.totalMs)}`,
+        `${name.padEnd(9)} restarted   ${r.where.padEnd(16)} stop ${sec(r.stopMs)}, start ${sec(r.startMs)}, total ${sec(r.totalMs)}`,
       );
-    } catch (e) {
-      console.error(`${n.padEnd(9)} failed      ${e.message}`);
-      rc = 1;
+    } catch (error) {
+      console.error(`${name.padEnd(9)} failed      ${error.message}`);
+      exitCode = 1;
     }
   }
-  process.exit(rc);
+  process.exit(exitCode);
 }

@@ -1,6 +1,6 @@
 import type { BehaviorConfig, ConsumerConfig, SlotBinding, SlotsConfig } from "./config.js";
 import { ExhaustedAction, Ordering, SourceInterface } from "./config.js";
-import { parseDuration } from "./duration.js";
+import { parseDuration, timerLimitProblem } from "./duration.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 import { PayloadFormat } from "./payload.js";
 
@@ -17,6 +17,12 @@ const integerAtLeast =
     typeof v === "number" && Number.isInteger(v) && v >= min
       ? undefined
       : `expected an integer >= ${min}, got ${show(v)}`;
+const integerBetween =
+  (min: number, max: number): Check =>
+  (v) =>
+    typeof v === "number" && Number.isInteger(v) && v >= min && v <= max
+      ? undefined
+      : `expected an integer from ${min} to ${max}, got ${show(v)}`;
 const numberBetween =
   (min: number, max: number): Check =>
   (v) =>
@@ -37,9 +43,9 @@ const duration =
     if (style === "snake" && typeof v === "number" && v !== 0) {
       return `expected a duration with a unit like "5s" or "250ms", got ${show(v)}`;
     }
-    return parseDuration(v) === undefined
-      ? `expected a duration like "5s", "250ms" or "1m30s", got ${show(v)}`
-      : undefined;
+    const ms = parseDuration(v);
+    if (ms === undefined) return `expected a duration like "5s", "250ms" or "1m30s", got ${show(v)}`;
+    return timerLimitProblem(ms, show(v));
   };
 
 const positiveDuration =
@@ -49,6 +55,13 @@ const positiveDuration =
     if (problem) return problem;
     return (parseDuration(v) as number) > 0 ? undefined : `expected a duration above zero, got ${show(v)}`;
   };
+
+/**
+ * Retries per message at most. With the default backoff (capped at 30 s) 100 retries hold a message —
+ * and, in order, everything behind it on its partition — for about 50 minutes; a larger number would
+ * let one poison message block a partition for days with nothing reported.
+ */
+export const maxRetriesLimit = 100;
 
 interface Field {
   camel: string;
@@ -62,7 +75,7 @@ function behaviorFields(style: KeyStyle): readonly Field[] {
   return [
     { camel: "consumerGroup", snake: "consumer_group", check: nonEmptyString, required: true },
     { camel: "topic", snake: "topic", check: nonEmptyString, required: true },
-    { camel: "maxRetries", snake: "max_retries", check: integerAtLeast(0) },
+    { camel: "maxRetries", snake: "max_retries", check: integerBetween(0, maxRetriesLimit) },
     {
       camel: "retryBackoff",
       snake: "retry_backoff",
@@ -132,7 +145,7 @@ const slotNames = [
 
 /**
  * Checks a whole consumer configuration and returns it in TypeScript naming, or throws one
- * `ConfigError` listing every problem by path (`behavior.max_retries: expected an integer >= 0, got "three"`).
+ * `ConfigError` listing every problem by path (`behavior.max_retries: expected an integer from 0 to 100, got "three"`).
  * Driver settings under `slots.*.config` are passed through for the driver factory to check.
  */
 export function validateConfig(raw: unknown, style: KeyStyle = "camel", source?: string): ConsumerConfig {

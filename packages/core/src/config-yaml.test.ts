@@ -18,14 +18,14 @@ function issuesOf(run: () => unknown): string[] {
 
 describe("YAML config", () => {
   it("loads the seed's file as written there", async () => {
-    const config = await loadConfigFile(seedFile);
+    const config = await loadConfigFile(seedFile, { env: {} });
     expect(config).toEqual({
       name: "order-processor",
       description: "Processes order events",
       slots: {
-        messageSource: { driver: "nats", config: { url: "nats://localhost:4222", max_reconnects: 10 } },
-        stateStore: { driver: "redis", config: { address: "localhost:6379", pool_size: 10 } },
-        deadLetterQueue: { driver: "nats", config: { url: "nats://localhost:4222" } },
+        messageSource: { driver: "nats", config: { url: "nats://127.0.0.1:14222", max_reconnects: 10 } },
+        stateStore: { driver: "redis", config: { url: "redis://127.0.0.1:16379", pool_size: 10 } },
+        deadLetterQueue: { driver: "nats", config: { url: "nats://127.0.0.1:14222" } },
       },
       behavior: {
         consumerGroup: "order-processor-group",
@@ -106,7 +106,7 @@ behavior:
       "slots.dead_letter_queue.interface: only the message source has one",
       "behavior.comit_interval: unknown key; expected one of consumer_group, topic, max_retries, retry_backoff, batch_size, batch_max_wait, concurrency, ordering, auto_commit, commit_interval, on_exhausted, dead_letter_topic, shutdown_timeout, processing_timeout, filter, deduplicate, payload_format",
       "behavior.topic: required",
-      'behavior.max_retries: expected an integer >= 0, got "three"',
+      'behavior.max_retries: expected an integer from 0 to 100, got "three"',
       'behavior.retry_backoff.initial: expected a duration like "5s", "250ms" or "1m30s", got "1x"',
       "behavior.retry_backoff.multiplier: expected a number from 1 to 100, got 0.5",
       "behavior.retry_backoff.jitter: expected a number from 0 to 1, got 2",
@@ -129,21 +129,32 @@ behavior:
     expect(issuesOf(() => parseConfigYaml("- a list\n"))).toEqual(["(root): expected a mapping, got a list"]);
   });
 
-  it("reports YAML syntax errors with line and column, and the file", () => {
+  it("reports a YAML syntax error once, at its line and column, with the file", () => {
     let caught: unknown;
     try {
-      parseConfigYaml("name: a\nslots: [unclosed\n", { source: "consumer.yaml" });
+      parseConfigYaml("name: a\nslots:\n  x: 1\n y: 2\nbehavior: {}\n", { source: "consumer.yaml" });
     } catch (error) {
       caught = error;
     }
     expect(caught).toBeInstanceOf(ConfigError);
-    expect((caught as Error).message).toMatch(/in consumer\.yaml/);
-    expect((caught as ConfigError).issues[0]?.path).toMatch(/^line \d+, column \d+$/);
+    expect((caught as Error).message).toBe(
+      "invalid consumer configuration in consumer.yaml:\n" +
+        "  line 4, column 1: All mapping items must start at the same column",
+    );
+    // One mistake, one issue, even where the parser reports the errors that follow from it.
+    expect(issuesOf(() => parseConfigYaml("name: a\n  bad: : x\nslots:\n"))).toEqual([
+      "line 1, column 7: Nested mappings are not allowed in compact mappings",
+    ]);
   });
 
-  it("reports duplicate keys instead of silently keeping one", () => {
-    const issues = issuesOf(() => parseConfigYaml("name: a\nname: b\n"));
-    expect(issues[0]).toMatch(/line 2, column 1: .*unique/i);
+  it("names a key given twice, with both lines, instead of silently keeping one", () => {
+    expect(issuesOf(() => parseConfigYaml("name: a\nname: b\n"))).toEqual([
+      "name: given twice (line 1, column 1 and line 2, column 1); YAML would keep only one: remove the other",
+    ]);
+    const nested = "name: a\nbehavior:\n  topic: t\n  consumer_group: g\n  topic: u\n";
+    expect(issuesOf(() => parseConfigYaml(nested))).toEqual([
+      "behavior.topic: given twice (line 3, column 3 and line 5, column 3); YAML would keep only one: remove the other",
+    ]);
   });
 
   it("says when the file is missing", async () => {

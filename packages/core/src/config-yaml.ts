@@ -1,8 +1,9 @@
-import { readFile } from "node:fs/promises";
-import { parseDocument } from "yaml";
+import { readFile, stat } from "node:fs/promises";
+import { LineCounter, parseDocument } from "yaml";
 import type { ConsumerConfig } from "./config.js";
 import { validateConfig } from "./config-validation.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
+import { documentProblems, maxConfigBytes } from "./internal/yaml-document.js";
 
 export interface LoadConfigOptions {
   /** Variables for `${NAME}` substitution. Default `process.env`. */
@@ -14,19 +15,28 @@ export interface LoadConfigOptions {
 /**
  * Parses the seed's YAML format (snake_case keys, durations like "5s") into a checked `ConsumerConfig`.
  * Every string value may use `${NAME}` or `${NAME:-default}` to take environment variables, so secrets
- * stay out of the file; `$${` writes a literal `${`. All problems are reported together, by path.
+ * stay out of the file; `$${` writes a literal `${`. All problems are reported together, by path; a YAML
+ * syntax error by the line and column where the parser stopped. Text over 128 KiB, a key given twice in a
+ * mapping, and more than 10,000 keys and values (aliases expanded) are refused, before anything starts.
  */
 export function parseConfigYaml(text: string, options: LoadConfigOptions = {}): ConsumerConfig {
-  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (document.errors.length > 0) {
-    const issues = document.errors.map((error) => ({
-      path: error.linePos ? `line ${error.linePos[0].line}, column ${error.linePos[0].col}` : "(yaml)",
-      message: error.message.split("\n")[0] ?? error.message,
-    }));
-    throw new ConfigError(issues, options.source);
+  const bytes = Buffer.byteLength(text);
+  if (bytes > maxConfigBytes) throw tooLarge(bytes, options.source);
+  const lines = new LineCounter();
+  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: false, lineCounter: lines });
+  const [syntaxError] = document.errors;
+  if (syntaxError) {
+    // The first error only: the parser's later ones follow from it.
+    const { line, col } = lines.linePos(syntaxError.pos[0]);
+    const issue = { path: `line ${line}, column ${col}`, message: syntaxError.message };
+    throw new ConfigError([issue], options.source);
   }
+  const shapeIssues = documentProblems(document, lines);
+  if (shapeIssues.length > 0) throw new ConfigError(shapeIssues, options.source);
   const issues: ConfigIssue[] = [];
-  const substituted = substitute(document.toJS(), "", options.env ?? process.env, issues);
+  // Aliases are already bounded by `documentProblems`, so yaml's own (coarser) alias limit is not needed.
+  const values = document.toJS({ maxAliasCount: -1 });
+  const substituted = substitute(values, "", options.env ?? process.env, issues);
   if (issues.length > 0) throw new ConfigError(issues, options.source);
   return validateConfig(substituted, "snake", options.source);
 }
@@ -35,12 +45,22 @@ export function parseConfigYaml(text: string, options: LoadConfigOptions = {}): 
 export async function loadConfigFile(path: string, options: LoadConfigOptions = {}): Promise<ConsumerConfig> {
   let text: string;
   try {
+    // A huge file (a wrong path, a log) is refused without reading it.
+    const { size } = await stat(path);
+    if (size > maxConfigBytes) throw tooLarge(size, path);
     text = await readFile(path, "utf8");
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : String(error);
     throw new ConfigError([{ path: "(file)", message: reason }], path);
   }
   return parseConfigYaml(text, { ...options, source: options.source ?? path });
+}
+
+function tooLarge(bytes: number, source: string | undefined): ConfigError {
+  const size = `${(bytes / 1024).toFixed(0)} KiB`;
+  const message = `${size} is more than a consumer configuration may be (${maxConfigBytes / 1024} KiB): is it the right file?`;
+  return new ConfigError([{ path: "(file)", message }], source);
 }
 
 const wholeReference = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}$/;

@@ -36,7 +36,7 @@ describe("lifecycle", () => {
       () => new Consumer({ name: "c", behavior: { consumerGroup: "", topic: "t", maxRetries: -1 } }),
     ).toThrow(
       'invalid consumer configuration:\n  behavior.consumerGroup: expected a non-empty string, got ""\n' +
-        "  behavior.maxRetries: expected an integer >= 0, got -1",
+        "  behavior.maxRetries: expected an integer from 0 to 100, got -1",
     );
   });
 

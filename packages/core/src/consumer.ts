@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import { type DriverHealth, isClosable, isHealthReporting } from "./capabilities.js";
 import { type BehaviorConfig, ExhaustedAction } from "./config.js";
 import { validateBehavior } from "./config-validation.js";
-import { type Duration, parseDuration } from "./duration.js";
+import { type Duration, parseDuration, timerLimitProblem } from "./duration.js";
 import { ConfigError, describeError, PrismError, PrismErrorCode } from "./errors.js";
 import type { ConsumerEventListener, ConsumerEventMap, ConsumerEventName, ConsumerEvents } from "./events.js";
 import { compileFilter, type FilterPredicate } from "./filter.js";
@@ -244,6 +244,8 @@ export class Consumer<T = never> implements ConsumerEvents {
       options.timeout === undefined ? this.behavior.shutdownTimeoutMs : parseDuration(options.timeout);
     if (timeoutMs === undefined)
       throw lifecycle(`stop(): timeout ${String(options.timeout)} is not a duration`);
+    const tooLong = timerLimitProblem(timeoutMs, `stop(): timeout ${String(options.timeout)}`);
+    if (tooLong) throw lifecycle(tooLong);
     let commitError: unknown;
     await run.shutdown(timeoutMs).catch((error) => {
       commitError = error;

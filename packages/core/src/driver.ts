@@ -26,7 +26,7 @@ export {
 export { coalescer } from "./coalescer.js";
 export type { DriverContext, DriverFactories, DriverFactory } from "./drivers.js";
 export type { Duration } from "./duration.js";
-export { formatDuration, parseDuration } from "./duration.js";
+export { formatDuration, maxDurationMs, parseDuration, timerLimitProblem } from "./duration.js";
 export type { ConfigIssue, PrismErrorOptions } from "./errors.js";
 export {
   ConfigError,

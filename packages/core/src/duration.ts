@@ -22,6 +22,22 @@ export function parseDuration(value: unknown): number | undefined {
   return Number.isFinite(total) ? total : undefined;
 }
 
+/**
+ * The longest a JavaScript timer can wait: 2^31 − 1 ms (about 24.8 days). Node fires a longer delay after
+ * 1 ms instead, so no duration in a configuration may exceed it.
+ */
+export const maxDurationMs = 2_147_483_647;
+
+/**
+ * The problem with a duration of `ms` milliseconds if a timer cannot hold it, for a config error that
+ * names the field: `"600h" is longer than a timer can wait (at most "596h31m23.647s", about 24.8 days)`.
+ * `written` is the value as the user wrote it.
+ */
+export function timerLimitProblem(ms: number, written: string): string | undefined {
+  if (ms <= maxDurationMs) return undefined;
+  return `${written} is longer than a timer can wait (at most "596h31m23.647s", about 24.8 days)`;
+}
+
 /** "5s", "250ms", "1m30s": the shortest Go-style text for a number of milliseconds. */
 export function formatDuration(ms: number): string {
   if (ms < 1000 || ms % 1000 !== 0) return `${ms}ms`;

@@ -16,6 +16,8 @@ export const PrismErrorCode = {
   DeliveryFailed: "DELIVERY_FAILED",
   /** The message source ended while the consumer was still running. */
   SourceClosed: "SOURCE_CLOSED",
+  /** A driver could not convert a record into a message; it goes to `on_exhausted` unprocessed. */
+  MessageUnconvertible: "MESSAGE_UNCONVERTIBLE",
   /** Stored consumer state could not be decoded. */
   StateCorrupt: "STATE_CORRUPT",
   /** Work was abandoned because its `AbortSignal` fired. */

@@ -11,7 +11,7 @@ export type {
 } from "./config.js";
 export { ExhaustedAction, Ordering, SourceInterface } from "./config.js";
 export type { KeyStyle } from "./config-validation.js";
-export { validateBehavior, validateConfig } from "./config-validation.js";
+export { maxRetriesLimit, validateBehavior, validateConfig } from "./config-validation.js";
 export type { LoadConfigOptions } from "./config-yaml.js";
 export { loadConfigFile, parseConfigYaml } from "./config-yaml.js";
 export type { ConsumerBindOptions, ConsumerOptions } from "./consumer.js";
@@ -21,7 +21,7 @@ export { DeadLetterKey, deadLetterMetadata } from "./dead-letter.js";
 export type { CreateConsumerOptions, DriverContext, DriverFactories, DriverFactory } from "./drivers.js";
 export { createConsumer } from "./drivers.js";
 export type { Duration } from "./duration.js";
-export { formatDuration, parseDuration } from "./duration.js";
+export { formatDuration, maxDurationMs, parseDuration, timerLimitProblem } from "./duration.js";
 export type { ConfigIssue, PrismErrorOptions } from "./errors.js";
 export {
   ConfigError,

@@ -28,4 +28,11 @@ export interface Message {
   readonly position: Position | undefined;
   /** How many times the source has delivered this message, 1 for the first delivery. */
   readonly deliveryAttempt: number;
+  /**
+   * Set only by a driver on a record it could not convert (a header value that is not text, a field the
+   * mapping requires is missing…): why. The consumer never hands such a message to the processor; it goes
+   * straight to `on_exhausted` — the dead-letter queue, with this reason as `prism-error` — so one foreign
+   * record cannot stall its partition. `payload` and `metadata` hold what the driver could read.
+   */
+  readonly conversionError?: string;
 }

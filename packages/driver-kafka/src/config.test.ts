@@ -59,6 +59,12 @@ describe("parseKafkaConfig", () => {
     });
   });
 
+  it("refuses a duration longer than a timer can wait", () => {
+    expect(issues({ brokers: ["b:9092"], session_timeout: "600h" })).toEqual([
+      `${path}.session_timeout: "600h" is longer than a timer can wait (at most "596h31m23.647s", about 24.8 days)`,
+    ]);
+  });
+
   it("lists every problem by path, never echoing the password", () => {
     expect(
       issues({

@@ -1,4 +1,10 @@
-import { ConfigError, type ConfigIssue, type Logger, parseDuration } from "@prism/consumer-core/driver";
+import {
+  ConfigError,
+  type ConfigIssue,
+  type Logger,
+  parseDuration,
+  timerLimitProblem,
+} from "@prism/consumer-core/driver";
 import type { Kafka } from "kafkajs";
 
 export type SaslMechanism = "plain" | "scram-sha-256" | "scram-sha-512";
@@ -137,7 +143,9 @@ export function parseKafkaConfig(
   const duration = (key: string, target: string) => {
     if (config[key] === undefined) return;
     const ms = parseDuration(config[key]);
-    if (ms !== undefined && ms > 0) out[target] = ms;
+    const tooLong = ms === undefined ? undefined : timerLimitProblem(ms, JSON.stringify(config[key]));
+    if (tooLong) problem(key, tooLong);
+    else if (ms !== undefined && ms > 0) out[target] = ms;
     else problem(key, `expected a duration like "30s", got ${JSON.stringify(config[key])}`);
   };
 

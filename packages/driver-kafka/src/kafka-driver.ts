@@ -193,6 +193,9 @@ export class KafkaDriver
             lastError: describeError(error),
           };
         },
+        onFailure: (error) => {
+          this.health = { ...this.health, lastError: error.message };
+        },
       },
       signal,
     );

@@ -1,11 +1,18 @@
-import { describePubSubConformance, describeQueueConformance } from "@prism/consumer-testkit";
-import { describe } from "vitest";
-import { restart } from "../../../scripts/services/restart.mjs";
+import {
+  type CreatedNames,
+  describePubSubConformance,
+  describeQueueConformance,
+} from "@prism/consumer-testkit";
+import { afterAll, describe, expect } from "vitest";
 import { backend } from "../../../scripts/test-support/backends.mjs";
 import { KafkaDriver } from "../src/index.js";
+import { deleteTopicsAndGroups, topicsAndGroupsContaining } from "./kafka-test-support.js";
 
 const kafka = await backend("kafka");
 const brokers = kafka.url.split(",");
+const namePrefix = `prism-ct-${Date.now().toString(36)}`;
+
+const deleteCreated = (created: CreatedNames) => deleteTopicsAndGroups(brokers, created);
 
 // Three partitions, so ordering, sharing and resuming are checked per partition.
 const connect = () =>
@@ -14,10 +21,16 @@ const features = { consumerGroups: true, persistent: true, ordered: true, resuma
 const harness = {
   quietMs: 2000,
   timeoutMs: 60_000,
-  restartServer: async () => void (await restart("kafka")),
+  namePrefix,
+  restartServer: kafka.available ? kafka.restarter() : undefined,
+  deleteCreated,
 };
 
 describe.runIf(kafka.available)("kafka", () => {
+  // The kit deleted the topics and groups it created: nothing of this run may be left.
+  afterAll(async () => {
+    expect(await topicsAndGroupsContaining(brokers, namePrefix)).toEqual({ topics: [], groups: [] });
+  });
   describePubSubConformance({ name: "kafka", create: connect, features, harness });
   describeQueueConformance({ name: "kafka", create: connect, features, harness });
 });

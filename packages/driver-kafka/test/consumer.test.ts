@@ -9,6 +9,7 @@ import {
   PermanentError,
   parseConfigYaml,
   silentLogger,
+  stateKey,
 } from "@prism/consumer-core";
 import { MemStore } from "@prism/driver-memstore";
 import { PostgresDriver, postgresDriver } from "@prism/driver-postgres";
@@ -17,6 +18,7 @@ import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { backend } from "../../../scripts/test-support/backends.mjs";
 import { KafkaDriver, kafkaDriver } from "../src/index.js";
+import { deleteTopicsAndGroupsContaining } from "./kafka-test-support.js";
 
 const kafka = await backend("kafka");
 const postgres = await backend("postgres");
@@ -62,6 +64,7 @@ async function storedState(store: KeyValueBasicInterface, key: string): Promise<
 }
 
 afterAll(async () => {
+  if (kafka.available) await deleteTopicsAndGroupsContaining(brokers, run);
   if (!postgres.available) return;
   const client = new pg.Client({ connectionString: postgres.url });
   await client.connect();
@@ -229,6 +232,7 @@ describe.runIf(kafka.available && redis.available)("Kafka source, Redis state", 
       expect(processed.length - before).toBe(60 - committedCount);
     } finally {
       await producer.close();
+      await state.delete(stateKey(`payments-${run}`, topic, "order-processor"));
       await state.close();
     }
   });

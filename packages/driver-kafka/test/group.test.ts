@@ -4,6 +4,7 @@ import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { backend } from "../../../scripts/test-support/backends.mjs";
 import { KafkaDriver } from "../src/index.js";
+import { deleteTopicsAndGroupsContaining } from "./kafka-test-support.js";
 
 const kafka = await backend("kafka");
 const postgres = await backend("postgres");
@@ -53,6 +54,7 @@ async function until(
 
 afterAll(async () => {
   for (const child of children) child.kill("SIGKILL");
+  if (kafka.available) await deleteTopicsAndGroupsContaining(kafka.url.split(","), run);
   if (!postgres.available) return;
   const db = new pg.Client({ connectionString: postgres.url });
   await db.connect();

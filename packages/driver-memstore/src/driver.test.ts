@@ -26,4 +26,10 @@ describe("memstoreDriver", () => {
       "slots.state_store.config.size: unknown key; expected one of capacity, retention, visibility_timeout",
     ]);
   });
+
+  it("refuses a visibility timeout longer than a timer can wait", () => {
+    expect(() => memstoreDriver({ visibility_timeout: "600h" }, context)).toThrow(
+      'slots.state_store.config.visibility_timeout: "600h" is longer than a timer can wait',
+    );
+  });
 });

@@ -3,6 +3,7 @@ import {
   type ConfigIssue,
   type DriverFactory,
   parseDuration,
+  timerLimitProblem,
 } from "@prism/consumer-core/driver";
 import { MemStore, type MemStoreOptions } from "./mem-store.js";
 
@@ -29,11 +30,12 @@ function memStoreOptions(config: Readonly<Record<string, unknown>>, path: string
       }
     } else if (key === "visibility_timeout") {
       const ms = parseDuration(value);
-      if (ms !== undefined && ms > 0) options.visibilityTimeoutMs = ms;
+      const tooLong = ms === undefined ? undefined : timerLimitProblem(ms, JSON.stringify(value));
+      if (ms !== undefined && ms > 0 && !tooLong) options.visibilityTimeoutMs = ms;
       else
         issues.push({
           path: `${path}.${key}`,
-          message: `expected a duration like "30s", got ${JSON.stringify(value)}`,
+          message: tooLong ?? `expected a duration like "30s", got ${JSON.stringify(value)}`,
         });
     } else {
       issues.push({

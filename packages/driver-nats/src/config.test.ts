@@ -160,6 +160,12 @@ describe("resolveNatsOptions", () => {
     ]);
   });
 
+  it("refuses a duration longer than a timer can wait", () => {
+    expect(issuesOf({ ack_wait: "600h" })).toEqual([
+      `${path}.ack_wait: "600h" is longer than a timer can wait (at most "596h31m23.647s", about 24.8 days)`,
+    ]);
+  });
+
   it("rejects a zero ack_wait, a bare number as a YAML duration, and a URL with a path or no host", () => {
     expect(issuesOf({ ack_wait: "0s", nak_delay: 5, url: "nats://host:4222/x,  " })).toEqual([
       `${path}.url: expected nats://host:port or tls://host:port URLs, got "nats://host:4222/x", ""`,

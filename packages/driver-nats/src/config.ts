@@ -7,6 +7,7 @@ import {
   type Logger,
   parseDuration,
   redactUrl,
+  timerLimitProblem,
 } from "@prism/consumer-core/driver";
 import { defaultStreamTemplate, subjectPlaceholder } from "./internal/names.js";
 import { parseServer, serverList } from "./internal/servers.js";
@@ -102,7 +103,7 @@ const duration =
     const ms = style === "snake" && typeof v === "number" && v !== 0 ? undefined : parseDuration(v);
     return ms === undefined || (positive && ms <= 0)
       ? `expected a${positive ? " positive" : ""} duration like "30s" or "500ms", got ${show(v)}`
-      : undefined;
+      : timerLimitProblem(ms, show(v));
   };
 const urls: Check = (v) => {
   const list = typeof v === "string" ? v.split(",") : Array.isArray(v) ? v : undefined;

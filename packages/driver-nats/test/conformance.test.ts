@@ -1,28 +1,36 @@
 import { silentLogger } from "@prism/consumer-core";
 import {
+  type CreatedNames,
   describeKeyValueConformance,
   describePubSubConformance,
   describeQueueConformance,
 } from "@prism/consumer-testkit";
-import { afterAll, describe } from "vitest";
-import { restart } from "../../../scripts/services/restart.mjs";
+import { afterAll, describe, expect } from "vitest";
 import { backend } from "../../../scripts/test-support/backends.mjs";
 import { NatsDriver } from "../src/index.js";
 import { supportsMessageTtl } from "../src/internal/kv-store.js";
-import { deleteStreamsContaining, serverVersion, uniquePrefix } from "./nats-test-support.js";
+import { defaultStreamTemplate, streamNameFor } from "../src/internal/names.js";
+import { deleteStreams, deleteStreamsContaining, serverVersion, uniquePrefix } from "./nats-test-support.js";
 
 const nats = await backend("nats");
 const namePrefix = uniquePrefix("ct");
 // Per-key TTL is declared only where the server has per-message TTL (NATS 2.11+), as the driver decides.
 const keyTtl = nats.available && supportsMessageTtl(await serverVersion(nats.url));
 
-const restartServer = async () => {
-  await restart("nats");
-};
+const restartServer = nats.available ? nats.restarter() : undefined;
+// The streams the driver made for the kit's subjects (their durables go with them).
+const deleteCreated = ({ topics }: CreatedNames) =>
+  deleteStreams(
+    nats.url,
+    topics.map((topic) => streamNameFor(defaultStreamTemplate, topic)),
+  );
+const kvBucket = `${namePrefix}-kv`;
 
 describe.runIf(nats.available)("nats (real server)", () => {
-  // Also deletes the KV bucket: its stream is KV_{kvBucket}, and the bucket name contains the prefix.
-  afterAll(() => deleteStreamsContaining(nats.url, namePrefix));
+  // The kit deleted its streams; what is left under the prefix must be this file's KV bucket alone.
+  afterAll(async () =>
+    expect(await deleteStreamsContaining(nats.url, namePrefix)).toEqual([`KV_${kvBucket}`]),
+  );
 
   // Core NATS keeps nothing: no persistence, no resume, so those cases (and the restart case) are skipped.
   describePubSubConformance({
@@ -43,7 +51,7 @@ describe.runIf(nats.available)("nats (real server)", () => {
       resumable: true,
       acknowledgedSubscriptions: true,
     },
-    harness: { namePrefix: `${namePrefix}-js`, quietMs: 2500, restartServer },
+    harness: { namePrefix: `${namePrefix}-js`, quietMs: 2500, restartServer, deleteCreated },
   });
 
   describeQueueConformance({
@@ -51,12 +59,12 @@ describe.runIf(nats.available)("nats (real server)", () => {
     create: () => NatsDriver.connect({ url: nats.url, ackWait: "2s", logger: silentLogger }),
     // resumable: a new group's durable starts after the checkpoint (an existing one follows its acks).
     features: { consumerGroups: true, persistent: true, ordered: true, resumable: true },
-    harness: { namePrefix: `${namePrefix}-queue`, quietMs: 2500, restartServer },
+    harness: { namePrefix: `${namePrefix}-queue`, quietMs: 2500, restartServer, deleteCreated },
   });
 
   describeKeyValueConformance({
     name: "nats kv",
-    create: () => NatsDriver.connect({ url: nats.url, kvBucket: `${namePrefix}-kv`, logger: silentLogger }),
+    create: () => NatsDriver.connect({ url: nats.url, kvBucket, logger: silentLogger }),
     features: { ttl: keyTtl, compareAndSet: true },
     harness: { namePrefix: `${namePrefix}-kv` },
   });

@@ -30,6 +30,19 @@ export async function deleteStreamsContaining(url: string, marker: string): Prom
   }
 }
 
+/** Deletes these JetStream streams (those that exist). */
+export async function deleteStreams(url: string, names: readonly string[]): Promise<void> {
+  const connection = await connect({ servers: url });
+  try {
+    const jsm = await jetstreamManager(connection);
+    const existing = new Set<string>();
+    for await (const name of jsm.streams.names()) existing.add(name);
+    for (const name of new Set(names)) if (existing.has(name)) await jsm.streams.delete(name);
+  } finally {
+    await connection.close();
+  }
+}
+
 /** The version the server at `url` reports, e.g. "2.9.10". */
 export async function serverVersion(url: string): Promise<string> {
   const connection = await connect({ servers: url });

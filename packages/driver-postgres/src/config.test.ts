@@ -73,6 +73,12 @@ describe("parsePostgresConfig", () => {
     expect(parsePostgresConfig({}, path)).toEqual({});
   });
 
+  it("refuses a duration longer than a timer can wait", () => {
+    expect(issues({ visibility_timeout: "600h" })).toEqual([
+      `${path}.visibility_timeout: "600h" is longer than a timer can wait (at most "596h31m23.647s", about 24.8 days)`,
+    ]);
+  });
+
   it("lists every bad value by path", () => {
     expect(
       issues({

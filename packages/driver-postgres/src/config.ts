@@ -1,4 +1,4 @@
-import { ConfigError, type ConfigIssue, parseDuration } from "@prism/consumer-core/driver";
+import { ConfigError, type ConfigIssue, parseDuration, timerLimitProblem } from "@prism/consumer-core/driver";
 import { identifierProblem } from "./internal/schema.js";
 import type { PostgresDriverOptions } from "./options.js";
 
@@ -146,6 +146,8 @@ function duration(assign: (options: Options, ms: number) => void): KeyReader {
     const ms = typeof value === "string" ? parseDuration(value) : undefined;
     if (ms === undefined || ms <= 0)
       return `expected a duration above zero like "30s" or "500ms", got ${show(value)}`;
+    const tooLong = timerLimitProblem(ms, show(value));
+    if (tooLong) return tooLong;
     assign(options, ms);
     return undefined;
   };

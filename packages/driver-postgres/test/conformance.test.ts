@@ -1,7 +1,6 @@
 import { silentLogger } from "@prism/consumer-core";
 import { describeKeyValueConformance, describeQueueConformance } from "@prism/consumer-testkit";
 import { afterAll, describe } from "vitest";
-import { restart } from "../../../scripts/services/restart.mjs";
 import { backend } from "../../../scripts/test-support/backends.mjs";
 import { PostgresDriver } from "../src/index.js";
 import { testSchema } from "./postgres-test-schema.js";
@@ -27,7 +26,7 @@ describe.runIf(pg.available)("postgres", () => {
     create: connect,
     features: { consumerGroups: false, persistent: true, ordered: true, resumable: false },
     // quietMs above the visibility timeout: an unacknowledged or wrongly kept message would show.
-    harness: { quietMs: 1500, restartServer: async () => void (await restart("postgres")) },
+    harness: { quietMs: 1500, restartServer: pg.restarter() },
   });
 
   describeKeyValueConformance({

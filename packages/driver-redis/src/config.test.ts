@@ -17,6 +17,12 @@ function issuesOf(action: () => unknown): string[] {
 }
 
 describe("parseRedisConfig (YAML keys)", () => {
+  it("refuses a duration longer than a timer can wait", () => {
+    expect(issuesOf(() => parseRedisConfig({ claim_idle: "600h" }, path))).toEqual([
+      `${path}.claim_idle: "600h" is longer than a timer can wait (at most "596h31m23.647s", about 24.8 days)`,
+    ]);
+  });
+
   it("accepts the seed's keys and every documented one", () => {
     expect(parseRedisConfig({ address: "localhost:6379", pool_size: 10 }, path)).toEqual({
       address: "localhost:6379",

@@ -5,6 +5,7 @@ import {
   type Logger,
   parseDuration,
   redactUrl,
+  timerLimitProblem,
 } from "@prism/consumer-core/driver";
 import type { Redis, RedisOptions } from "ioredis";
 
@@ -79,7 +80,7 @@ const positiveDuration: Check = (v, style) => {
   // As in core: a bare number in YAML is ambiguous (Go reads nanoseconds), so a unit is required there.
   const ms = style === "snake" && typeof v === "number" ? undefined : parseDuration(v);
   return ms !== undefined && ms >= 1
-    ? undefined
+    ? timerLimitProblem(ms, show(v))
     : `expected a duration of at least 1ms like "30s", got ${show(v)}`;
 };
 const address: Check = (v) =>

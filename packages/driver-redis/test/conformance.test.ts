@@ -1,16 +1,26 @@
 import { silentLogger } from "@prism/consumer-core";
-import { describeKeyValueConformance, describeQueueConformance } from "@prism/consumer-testkit";
-import { afterAll, describe } from "vitest";
-import { restart } from "../../../scripts/services/restart.mjs";
+import {
+  type CreatedNames,
+  describeKeyValueConformance,
+  describeQueueConformance,
+} from "@prism/consumer-testkit";
+import { afterAll, describe, expect } from "vitest";
 import { backend } from "../../../scripts/test-support/backends.mjs";
 import { RedisDriver } from "../src/index.js";
-import { deleteKeysUnder, uniquePrefix } from "./redis-test-support.js";
+import { deleteKeys, deleteKeysUnder, uniquePrefix } from "./redis-test-support.js";
 
 const redis = await backend("redis");
 const keyPrefix = uniquePrefix("conformance");
 
 describe.runIf(redis.available)("redis (real server)", () => {
-  afterAll(() => deleteKeysUnder(redis.url, keyPrefix));
+  // The kit deletes the streams and keys it created; anything left under the prefix means it missed some.
+  afterAll(async () => expect(await deleteKeysUnder(redis.url, keyPrefix)).toBe(0));
+  const deleteCreated = async ({ topics, keys }: CreatedNames) => {
+    await deleteKeys(
+      redis.url,
+      [...topics, ...keys].map((name) => keyPrefix + name),
+    );
+  };
 
   describeQueueConformance({
     name: "redis",
@@ -18,17 +28,13 @@ describe.runIf(redis.available)("redis (real server)", () => {
     create: () =>
       RedisDriver.connect({ url: redis.url, keyPrefix, claimIdle: 500, block: 200, logger: silentLogger }),
     features: { consumerGroups: true, persistent: true, ordered: true, resumable: false },
-    harness: {
-      quietMs: 1500,
-      restartServer: async () => {
-        await restart("redis");
-      },
-    },
+    harness: { quietMs: 1500, restartServer: redis.restarter(), deleteCreated },
   });
 
   describeKeyValueConformance({
     name: "redis",
     create: () => RedisDriver.connect({ url: redis.url, keyPrefix, logger: silentLogger }),
     features: { ttl: true, compareAndSet: true },
+    harness: { deleteCreated },
   });
 });

@@ -15,9 +15,21 @@ export interface ConformanceHarness {
    */
   readonly quietMs?: number;
   /** Restarts the backend server mid-stream; enables the reconnect case when given. */
-  readonly restartServer?: () => Promise<void>;
-  /** Prefix of the topic, queue and key names the suite creates. Default "prism-ct". */
+  readonly restartServer?: (() => Promise<void>) | undefined;
+  /** Prefix of the topic, queue, group and key names the suite creates. Default "prism-ct". */
   readonly namePrefix?: string;
+  /**
+   * Deletes what the suite created on the backend — every name it used is unique to the run, so nothing
+   * else is touched. Called once, after the suite's last case.
+   */
+  readonly deleteCreated?: ((created: CreatedNames) => Promise<void>) | undefined;
+}
+
+/** The names a suite used: topics (and queues), consumer groups, and keys. */
+export interface CreatedNames {
+  readonly topics: readonly string[];
+  readonly groups: readonly string[];
+  readonly keys: readonly string[];
 }
 
 export interface ResolvedHarness {
@@ -26,6 +38,13 @@ export interface ResolvedHarness {
   readonly quietMs: number;
   readonly restartServer: (() => Promise<void>) | undefined;
   readonly namePrefix: string;
+  readonly deleteCreated: ((created: CreatedNames) => Promise<void>) | undefined;
+  /** Every name handed out so far, for `deleteCreated`. */
+  readonly created: {
+    readonly topics: Set<string>;
+    readonly groups: Set<string>;
+    readonly keys: Set<string>;
+  };
 }
 
 export function resolveHarness(harness: ConformanceHarness = {}): ResolvedHarness {
@@ -36,12 +55,42 @@ export function resolveHarness(harness: ConformanceHarness = {}): ResolvedHarnes
     quietMs: harness.quietMs ?? 1000,
     restartServer: harness.restartServer,
     namePrefix: harness.namePrefix ?? "prism-ct",
+    deleteCreated: harness.deleteCreated,
+    created: { topics: new Set(), groups: new Set(), keys: new Set() },
   };
 }
 
 /** A name no other case or run uses, safe for NATS subjects, Kafka topics, Redis keys and SQL values. */
-export function uniqueName(harness: ResolvedHarness, label: string): string {
+function uniqueName(harness: ResolvedHarness, label: string): string {
   return `${harness.namePrefix}-${label}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** A new topic or queue name, remembered for `deleteCreated`. */
+export function newTopic(harness: ResolvedHarness, label: string): string {
+  const name = uniqueName(harness, label);
+  harness.created.topics.add(name);
+  return name;
+}
+
+/** The consumer group `label` of a case on `topic`: unique with it (Kafka's groups are broker-wide). */
+export function groupOf(harness: ResolvedHarness, topic: string, label: string): string {
+  const name = `${topic}-${label}`;
+  harness.created.groups.add(name);
+  return name;
+}
+
+/** A new key, remembered for `deleteCreated`. */
+export function newKey(harness: ResolvedHarness, label: string): string {
+  const name = uniqueName(harness, label);
+  harness.created.keys.add(name);
+  return name;
+}
+
+/** What a suite hands to `deleteCreated` once its cases have run. */
+export async function deleteCreated(harness: ResolvedHarness): Promise<void> {
+  const { topics, groups, keys } = harness.created;
+  if (!harness.deleteCreated || topics.size + groups.size + keys.size === 0) return;
+  await harness.deleteCreated({ topics: [...topics], groups: [...groups], keys: [...keys] });
 }
 
 /** Per-case vitest timeout: a case may wait `timeoutMs` more than once (e.g. joins, then messages). */

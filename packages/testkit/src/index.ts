@@ -1,5 +1,5 @@
 export type { KeyValueFeatures, PubSubFeatures, QueueFeatures } from "./features.js";
-export type { ConformanceHarness } from "./harness.js";
+export type { ConformanceHarness, CreatedNames } from "./harness.js";
 export type { KeyValueConformanceOptions } from "./key-value-conformance.js";
 export { describeKeyValueConformance } from "./key-value-conformance.js";
 export type { PubSubConformanceOptions } from "./pubsub-conformance.js";

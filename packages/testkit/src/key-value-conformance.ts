@@ -1,8 +1,8 @@
 import type { KeyValueBasicInterface } from "@prism/consumer-core/driver";
 import { isClosable, isCompareAndSetStore } from "@prism/consumer-core/driver";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { KeyValueFeatures } from "./features.js";
-import { type ConformanceHarness, caseTimeout, resolveHarness, uniqueName } from "./harness.js";
+import { type ConformanceHarness, caseTimeout, deleteCreated, newKey, resolveHarness } from "./harness.js";
 import { sleep } from "./internal/reader.js";
 
 export interface KeyValueConformanceOptions {
@@ -27,8 +27,9 @@ export function describeKeyValueConformance(options: KeyValueConformanceOptions)
       if (isClosable(driver)) await driver.close();
       driver = undefined;
     });
+    afterAll(() => deleteCreated(h));
     const kv = () => driver as KeyValueBasicInterface;
-    const key = (label: string) => uniqueName(h, label);
+    const key = (label: string) => newKey(h, label);
 
     it("gets what was set", async () => {
       const k = key("set");

@@ -1,8 +1,8 @@
 import type { PubSubInterface } from "@prism/consumer-core/driver";
 import { isAcknowledgedSubscriptions, isClosable } from "@prism/consumer-core/driver";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { PubSubFeatures } from "./features.js";
-import { type ConformanceHarness, caseTimeout, resolveHarness } from "./harness.js";
+import { type ConformanceHarness, caseTimeout, deleteCreated, resolveHarness } from "./harness.js";
 import { acknowledgedAsQueue, pubSubUnderTest, queueUnderTest } from "./internal/source.js";
 import { sourceCases } from "./internal/source-cases.js";
 import { settlementCases } from "./queue-conformance.js";
@@ -28,6 +28,7 @@ export function describePubSubConformance(options: PubSubConformanceOptions): vo
       if (isClosable(driver)) await driver.close();
       driver = undefined;
     });
+    afterAll(() => deleteCreated(harness));
     sourceCases(() => pubSubUnderTest(driver as PubSubInterface), options.features, harness);
   });
   if (!options.features.acknowledgedSubscriptions) return;
@@ -42,6 +43,7 @@ export function describePubSubConformance(options: PubSubConformanceOptions): vo
       if (isClosable(driver)) await driver.close();
       driver = undefined;
     });
+    afterAll(() => deleteCreated(harness));
     it("implements subscribeAcknowledged, acknowledge and reject", () => {
       expect(isAcknowledgedSubscriptions(driver)).toBe(true);
     });

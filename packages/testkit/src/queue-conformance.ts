@@ -1,13 +1,15 @@
 import type { Message, QueueInterface } from "@prism/consumer-core/driver";
 import { isClosable } from "@prism/consumer-core/driver";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { QueueFeatures } from "./features.js";
 import {
   type ConformanceHarness,
   caseTimeout,
+  deleteCreated,
+  groupOf,
+  newTopic,
   type ResolvedHarness,
   resolveHarness,
-  uniqueName,
 } from "./harness.js";
 import { indexOf, metadataOf, payloadOf, range } from "./internal/messages.js";
 import { sleep } from "./internal/reader.js";
@@ -37,6 +39,7 @@ export function describeQueueConformance(options: QueueConformanceOptions): void
       if (isClosable(driver)) await driver.close();
       driver = undefined;
     });
+    afterAll(() => deleteCreated(harness));
     const queue = () => driver as QueueInterface;
     sourceCases(() => queueUnderTest(queue()), options.features, harness);
     settlementCases(queue, harness);
@@ -54,7 +57,8 @@ async function receive(
   const timer = setTimeout(() => abort.abort(), h.timeoutMs);
   const taken: Message[] = [];
   try {
-    const iterable = await driver.receive(queue, { signal: abort.signal, group: "g", consumerId: "taker" });
+    const group = groupOf(h, queue, "g");
+    const iterable = await driver.receive(queue, { signal: abort.signal, group, consumerId: "taker" });
     for await (const message of iterable) {
       taken.push(message);
       if (taken.length === count) break;
@@ -72,7 +76,8 @@ async function expectNothing(driver: QueueInterface, queue: string, h: ResolvedH
   const abort = new AbortController();
   const arrived: Message[] = [];
   const reading = (async () => {
-    const iterable = await driver.receive(queue, { signal: abort.signal, group: "g", consumerId: "watcher" });
+    const group = groupOf(h, queue, "g");
+    const iterable = await driver.receive(queue, { signal: abort.signal, group, consumerId: "watcher" });
     for await (const message of iterable) arrived.push(message);
   })();
   await sleep(h.quietMs);
@@ -85,7 +90,7 @@ async function expectNothing(driver: QueueInterface, queue: string, h: ResolvedH
 export function settlementCases(queue: () => QueueInterface, h: ResolvedHarness): void {
   it("delivers a message rejected with requeue again, counting the delivery", async () => {
     const driver = queue();
-    const name = uniqueName(h, "requeue");
+    const name = newTopic(h, "requeue");
     await driver.enqueue(name, payloadOf(7), metadataOf(7));
     const [first] = await receive(driver, name, 1, h);
     await driver.reject(first as Message, true);
@@ -98,7 +103,7 @@ export function settlementCases(queue: () => QueueInterface, h: ResolvedHarness)
 
   it("does not deliver a message again after it was acknowledged", async () => {
     const driver = queue();
-    const name = uniqueName(h, "acked");
+    const name = newTopic(h, "acked");
     const count = Math.max(10, Math.floor(h.messageCount / 10));
     await publishAll(queueUnderTest(driver), name, range(count));
     const taken = await receive(driver, name, count, h);
@@ -108,7 +113,7 @@ export function settlementCases(queue: () => QueueInterface, h: ResolvedHarness)
 
   it("drops a message rejected without requeue", async () => {
     const driver = queue();
-    const name = uniqueName(h, "dropped");
+    const name = newTopic(h, "dropped");
     await driver.enqueue(name, payloadOf(1), metadataOf(1));
     const [message] = await receive(driver, name, 1, h);
     await driver.reject(message as Message, false);
@@ -117,7 +122,7 @@ export function settlementCases(queue: () => QueueInterface, h: ResolvedHarness)
 
   it("delivers again what a receiver took but never settled (a crashed consumer)", async () => {
     const driver = queue();
-    const name = uniqueName(h, "crash");
+    const name = newTopic(h, "crash");
     await publishAll(queueUnderTest(driver), name, range(5));
     const abandoned = await receive(driver, name, 5, h);
     const recovered = await receive(driver, name, 5, h);

@@ -53,6 +53,8 @@ export function failureOf(error: unknown): FailureRecord {
       : error.failure;
   }
   const now = Date.now();
-  const failure = { error: describeError(error), attempts: 1, firstFailureAt: now, lastFailureAt: now };
+  // A record that could not be converted was never attempted.
+  const attempts = error instanceof PrismError && error.code === PrismErrorCode.MessageUnconvertible ? 0 : 1;
+  const failure = { error: describeError(error), attempts, firstFailureAt: now, lastFailureAt: now };
   return error instanceof InvalidPayload ? { ...failure, issues: error.issues } : failure;
 }

@@ -20,6 +20,7 @@ import { deduplicate } from "./stages/deduplicate.js";
 import { filter } from "./stages/filter.js";
 import { retry } from "./stages/retry.js";
 import { timeout } from "./stages/timeout.js";
+import { unconvertible } from "./stages/unconvertible.js";
 
 /** Middleware added with `consumer.use()`, by stage, in the order added (the first added is outermost). */
 export interface UserMiddleware {
@@ -55,6 +56,7 @@ export interface PipelineOptions {
  * The chain, outermost first (each stage only when configured):
  *
  * 1. dead-letter — a delivery that failed for good goes to the DLQ, is dropped, or stops the consumer
+ * 1a. unconvertible — a record its driver could not convert is given up at once, never processed
  * 2. filter — messages that do not match are done without processing
  * 3. deduplicate — messages processed within the window are done without processing
  * 4. decode — payloads become `message.data`; invalid ones are dead-lettered at once
@@ -121,6 +123,7 @@ export class Pipeline {
       })(chain);
     }
     if (o.filter) chain = filter(o.filter, hub)(chain);
+    chain = unconvertible(giveUpWith)(chain);
     this.chain = deadLetter(giveUpWith)(chain);
   }
 

@@ -1,6 +1,7 @@
 import {
   type CheckpointLookup,
   type GroupChange,
+  isPrismError,
   type Message,
   PrismError,
   PrismErrorCode,
@@ -32,6 +33,8 @@ export interface SubscriptionOptions {
   readonly resume: CheckpointLookup | undefined;
   readonly onReconnect: (error: unknown) => void;
   readonly onGroupChange: ((change: GroupChange) => void | Promise<void>) | undefined;
+  /** Told when the subscription ends for good with an error retrying cannot fix (the reader gets it too). */
+  readonly onFailure: (error: PrismError) => void;
 }
 
 const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
@@ -106,7 +109,11 @@ export class Subscription {
     });
     // A rebalance kafkajs noticed between batches: it rejoins at once, so this cannot hold it back.
     consumer.on(consumer.events.REBALANCING, () => void this.revoke());
-    consumer.on(consumer.events.CRASH, (event) => o.onReconnect(event.payload.error));
+    // kafkajs restarts the member after a retriable crash; after any other it has stopped for good.
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (event.payload.restart) o.onReconnect(event.payload.error);
+      else this.fail(event.payload.error);
+    });
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: [o.topic], fromBeginning: true });
@@ -114,7 +121,7 @@ export class Subscription {
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: o.options.partitionsConsumedConcurrently,
-        eachBatch: (payload) => this.handBatch(payload),
+        eachBatch: (payload) => this.handBatch(payload).catch((error) => this.failOrRetry(error)),
       });
     } catch (error) {
       await consumer.disconnect().catch(() => {});
@@ -214,6 +221,25 @@ export class Subscription {
       await this.consumer.disconnect().catch(() => {});
     })();
     return this.closing;
+  }
+
+  /**
+   * Our own errors that retrying cannot fix (a corrupt checkpoint) end the subscription; kafkajs would
+   * otherwise retry the batch and restart the member forever, stalling the partition while the consumer
+   * looks healthy. Anything else goes back to kafkajs to retry.
+   */
+  private failOrRetry(error: unknown): void {
+    if (!isPrismError(error) || error.retryable) throw error;
+    this.fail(error);
+  }
+
+  /** Ends the subscription with `error`: the reader's next pull throws it, so the consumer fails. */
+  private fail(error: unknown): void {
+    if (this.closing) return;
+    const failure = mapKafkaError(error, `consuming "${this.o.topic}" as group "${this.o.group}"`);
+    this.o.onFailure(failure);
+    this.channel.end(failure);
+    void this.close();
   }
 
   /** A new generation's assignment: revoked partitions are forgotten, the rest positioned at once. */

@@ -10,7 +10,7 @@ import {
 } from "@prism/consumer-core/driver";
 import { mapNatsError } from "../errors.js";
 import type { ConnectionHealth } from "./connection-health.js";
-import { messageIdHeader, toHeaders, toMetadata } from "./headers.js";
+import { messageIdHeader, readMetadata, toHeaders } from "./headers.js";
 import { sanitizeName } from "./names.js";
 import { finishing, type Subscriptions } from "./subscriptions.js";
 
@@ -99,14 +99,16 @@ export class CorePubSub {
 }
 
 function toCoreMessage(msg: Msg): Message {
-  return {
-    id: msg.headers?.get(messageIdHeader) || nuid.next(),
+  const { metadata, problem } = readMetadata(() => msg.headers);
+  const message: Message = {
+    id: (problem ? undefined : msg.headers?.get(messageIdHeader)) || nuid.next(),
     topic: msg.subject,
     payload: msg.data,
-    metadata: toMetadata(msg.headers),
+    metadata,
     // Core NATS carries no publish time; the time of receipt is the closest there is.
     timestamp: Date.now(),
     position: undefined,
     deliveryAttempt: 1,
   };
+  return problem ? { ...message, conversionError: `NATS message on "${msg.subject}": ${problem}` } : message;
 }

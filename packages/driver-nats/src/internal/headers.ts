@@ -1,5 +1,5 @@
 import { headers, type MsgHdrs } from "@nats-io/transport-node";
-import { type Metadata, PrismError, PrismErrorCode } from "@prism/consumer-core/driver";
+import { describeError, type Metadata, PrismError, PrismErrorCode } from "@prism/consumer-core/driver";
 
 /** Core NATS has no message ids: the driver sends the id it returns from `publish` in this header. */
 export const messageIdHeader = "prism-message-id";
@@ -29,14 +29,25 @@ export function toHeaders(metadata: Metadata, extra?: Metadata): MsgHdrs | undef
   return result;
 }
 
-/** Headers as metadata (the first value of a repeated header), without the driver's own id header. */
-export function toMetadata(messageHeaders: MsgHdrs | undefined): Record<string, string> {
-  const metadata: Record<string, string> = {};
-  if (!messageHeaders) return metadata;
-  for (const [key, values] of messageHeaders) {
-    if (key !== messageIdHeader && values[0] !== undefined) metadata[key] = values[0];
+/**
+ * A message's headers as metadata (a repeated header's last value, as in the other drivers), without the
+ * driver's own id header. nats.js parses them when first read and throws for a header it cannot read (a
+ * name with characters NATS does not allow, from a producer that wrote the protocol itself): then
+ * `problem` says why and the metadata is empty — the message is handed over unconvertible, not thrown.
+ */
+export function readMetadata(read: () => MsgHdrs | undefined): { metadata: Metadata; problem?: string } {
+  let messageHeaders: MsgHdrs | undefined;
+  try {
+    messageHeaders = read();
+  } catch (error) {
+    return { metadata: {}, problem: `its headers cannot be read: ${describeError(error)}` };
   }
-  return metadata;
+  const metadata: Record<string, string> = {};
+  for (const [key, values] of messageHeaders ?? []) {
+    const last = values.at(-1);
+    if (key !== messageIdHeader && last !== undefined) metadata[key] = last;
+  }
+  return { metadata };
 }
 
 function rejected(message: string): PrismError {

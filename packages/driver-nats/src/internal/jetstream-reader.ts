@@ -2,7 +2,7 @@ import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
 import { type Message, PrismError, PrismErrorCode } from "@prism/consumer-core/driver";
 import { mapNatsError } from "../errors.js";
 import { Verdict } from "./delivery-order.js";
-import { toMetadata } from "./headers.js";
+import { readMetadata } from "./headers.js";
 
 /** Why the durable is opened: to start (or after a consume ended), after one failed, or to reposition it. */
 export type OpenReason =
@@ -108,18 +108,23 @@ export async function* readDurable(options: ReaderOptions): AsyncGenerator<Messa
   }
 }
 
-/** The JetStream message as a `Message`: the stream sequence is its id and its position. */
+/**
+ * The JetStream message as a `Message`: the stream sequence is its id and its position. Headers that
+ * cannot be read make it unconvertible (`conversionError`): thrown here, it would come back forever.
+ */
 export function toMessage(jsMsg: JsMsg): Message {
   const sequence = jsMsg.info.streamSequence;
-  return {
+  const { metadata, problem } = readMetadata(() => jsMsg.headers);
+  const message: Message = {
     id: String(sequence),
     topic: jsMsg.subject,
     payload: jsMsg.data,
-    metadata: toMetadata(jsMsg.headers),
+    metadata,
     timestamp: Number(jsMsg.timestampNanos / 1_000_000n),
     position: { partition: "0", offset: sequence },
     deliveryAttempt: jsMsg.info.deliveryCount,
   };
+  return problem ? { ...message, conversionError: `NATS message ${sequence}: ${problem}` } : message;
 }
 
 /** Stops the consume and naks what it had pulled but not handed over, so it is redelivered at once. */

@@ -116,7 +116,7 @@ export class WorkQueue {
 
 function toMessage(row: QueueRow): Message {
   const id = String(row.id);
-  return {
+  const message: Message = {
     id,
     topic: row.queue,
     payload: new Uint8Array(row.payload),
@@ -125,11 +125,18 @@ function toMessage(row: QueueRow): Message {
     position: { partition: "0", offset: Number(id) },
     deliveryAttempt: row.attempts,
   };
+  // A row written by hand with a metadata array or scalar: dead-lettered with the reason, not emptied.
+  if (isObject(row.metadata)) return message;
+  const kind = Array.isArray(row.metadata) ? "an array" : `${JSON.stringify(row.metadata)}`;
+  return { ...message, conversionError: `postgres row ${id}: its metadata is ${kind}, not a JSON object` };
 }
+
+const isObject = (value: unknown): value is object =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** Metadata as stored, with any non-string value (rows written by hand with SQL) as JSON text. */
 function toMetadata(stored: unknown): Metadata {
-  if (typeof stored !== "object" || stored === null || Array.isArray(stored)) return {};
+  if (!isObject(stored)) return {};
   return Object.fromEntries(
     Object.entries(stored).map(([key, value]) => [
       key,

@@ -1,4 +1,5 @@
-import type { Message, Metadata } from "@prism/consumer-core/driver";
+import { isUtf8 } from "node:buffer";
+import type { Message } from "@prism/consumer-core/driver";
 
 /**
  * One stream entry as Redis returns it: `fields` alternates names and values; it is null for an entry
@@ -42,32 +43,54 @@ export function deliveryCounts(reply: unknown): Map<string, number> {
 }
 
 /**
- * The message for an entry. Entries written by this driver carry `payload`, `metadata` (JSON) and `ts`;
- * for entries written by other producers, every field but `payload` becomes metadata.
+ * The message for an entry. The `payload` field is the payload, byte for byte. The other fields become
+ * metadata: text as it is, a value that is not UTF-8 as base64 under `name.base64`; a `ts` field that is
+ * an integer is the timestamp (else the id's time); a `metadata` field is a JSON object whose entries are
+ * added (winning over fields of the same name), strings as they are and any other value as JSON text (as
+ * the PostgreSQL driver does). An entry without `payload`, with a `metadata` field that is not a JSON
+ * object, or with a field name that is not UTF-8 cannot be converted: it is handed over with
+ * `conversionError` (the consumer dead-letters it, its fields kept as metadata).
  */
 export function toMessage(entry: StreamEntry, topic: string, deliveryAttempt: number): Message {
   const fields = entry.fields ?? [];
   let payload: Buffer | undefined;
   let metadataJson: Buffer | undefined;
-  let timestampText: Buffer | undefined;
+  let timestamp: number | undefined;
+  let metadata: Record<string, string> = {};
+  let problem: string | undefined;
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const name = fields[i] as Buffer;
     const value = fields[i + 1] as Buffer;
     if (sameBytes(name, payloadName)) payload = value;
     else if (sameBytes(name, metadataName)) metadataJson = value;
-    else if (sameBytes(name, timestampName)) timestampText = value;
+    else if (sameBytes(name, timestampName) && isInteger(value)) timestamp = Number(value.toString("latin1"));
+    else if (!isUtf8(name)) problem ??= `a field name is not UTF-8 text (base64 ${name.toString("base64")})`;
+    else addField(metadata, name.toString("utf8"), value);
   }
-  const timestamp = timestampText === undefined ? Number.NaN : Number(timestampText.toString("latin1"));
-  return {
+  if (metadataJson !== undefined && !sameBytes(metadataJson, emptyObjectJson)) {
+    const own = jsonObject(metadataJson);
+    if (own) metadata = { ...metadata, ...own };
+    else {
+      addField(metadata, Field.Metadata, metadataJson);
+      problem ??= 'its "metadata" field is not a JSON object';
+    }
+  }
+  if (payload === undefined) {
+    problem ??= `it has no "payload" field (fields: ${Object.keys(metadata).join(", ") || "none"})`;
+  }
+  const message: Message = {
     id: entry.id,
     topic,
     // A copy: the reply's buffers are views of the socket's read buffer, which they would keep alive.
     payload: payload ? new Uint8Array(payload) : new Uint8Array(),
-    metadata: metadataJson === undefined ? foreignMetadata(fields) : ownMetadata(metadataJson, fields),
-    timestamp: Number.isFinite(timestamp) ? timestamp : Number(entry.id.split("-")[0]),
+    metadata,
+    timestamp: timestamp ?? Number(entry.id.split("-")[0]),
     position: { partition: "0", offset: entry.id },
     deliveryAttempt,
   };
+  return problem === undefined
+    ? message
+    : { ...message, conversionError: `redis entry ${entry.id}: ${problem}` };
 }
 
 /** Orders stream ids ("ms-seq") numerically. */
@@ -80,39 +103,39 @@ export function compareIds(a: string, b: string): number {
   return bySeq === 0n ? 0 : bySeq < 0n ? -1 : 1;
 }
 
-/** The `metadata` field as written by this driver (JSON of a string map). */
-function ownMetadata(json: Buffer, fields: readonly Buffer[]): Metadata {
-  if (sameBytes(json, emptyObjectJson)) return {};
-  const parsed = parseJson(json.toString("utf8"));
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return foreignMetadata(fields);
+/** Decimal digits only: a `ts` this driver (or a producer following it) wrote. */
+function isInteger(value: Buffer): boolean {
+  if (value.length === 0) return false;
+  for (const byte of value) if (byte < 0x30 || byte > 0x39) return false;
+  return true;
+}
+
+/** The `metadata` field's entries: strings as they are, other JSON values as JSON text. */
+function jsonObject(json: Buffer): Record<string, string> | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json.toString("utf8"));
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return undefined;
   const metadata: Record<string, string> = {};
-  for (const key in parsed) metadata[key] = String((parsed as Record<string, unknown>)[key]);
+  for (const [key, value] of Object.entries(parsed)) {
+    metadata[key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
   return metadata;
 }
 
-/** An entry another producer wrote: every field but `payload` becomes metadata. */
-function foreignMetadata(fields: readonly Buffer[]): Metadata {
-  const metadata: Record<string, string> = {};
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    const name = fields[i] as Buffer;
-    if (!sameBytes(name, payloadName))
-      metadata[name.toString("utf8")] = (fields[i + 1] as Buffer).toString("utf8");
-  }
-  return metadata;
+/** A field as metadata: text as it is, bytes that are not UTF-8 as base64 under `name.base64`. */
+function addField(metadata: Record<string, string>, name: string, value: Buffer): void {
+  if (isUtf8(value)) metadata[name] = value.toString("utf8");
+  else metadata[`${name}.base64`] = value.toString("base64");
 }
 
 function sameBytes(a: Buffer, b: Buffer): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-function parseJson(json: string): unknown {
-  try {
-    return JSON.parse(json);
-  } catch {
-    return undefined; // not ours: its fields become metadata
-  }
 }
 
 function entryList(raw: unknown): StreamEntry[] {

@@ -1,7 +1,7 @@
 import type { CheckpointLookup, Message, Offset } from "@prism/consumer-core/driver";
 import { isResumableSource } from "@prism/consumer-core/driver";
 import { expect, it } from "vitest";
-import { caseTimeout, type ResolvedHarness, uniqueName } from "../harness.js";
+import { caseTimeout, groupOf, newTopic, type ResolvedHarness } from "../harness.js";
 import { indexOf, range } from "./messages.js";
 import { type Reader, sleep, within } from "./reader.js";
 import type { SourceUnderTest } from "./source.js";
@@ -45,9 +45,9 @@ export function sourceCases(
 
   it(`delivers each of ${n} published messages once, with payload and metadata intact`, async () => {
     const s = source();
-    const topic = uniqueName(h, "once");
+    const topic = newTopic(h, "once");
     const started = Date.now();
-    const reader = await s.read(topic, "g");
+    const reader = await s.read(topic, groupOf(h, topic, "g"));
     await publishAll(s, topic, range(n));
     await reader.waitFor(n, h.timeoutMs);
     await sleep(h.quietMs);
@@ -67,8 +67,10 @@ export function sourceCases(
     "shares messages between subscribers of one group: together they get all",
     async () => {
       const s = source();
-      const topic = uniqueName(h, "shared");
-      const readers = await Promise.all([1, 2, 3, 4].map((m) => s.read(topic, "g", `m${m}`)));
+      const topic = newTopic(h, "shared");
+      const readers = await Promise.all(
+        [1, 2, 3, 4].map((m) => s.read(topic, groupOf(h, topic, "g"), `m${m}`)),
+      );
       await publishAll(s, topic, range(n));
       await waitForDistinct(readers, n, h.timeoutMs);
       await Promise.all(readers.map((r) => r.stop()));
@@ -79,8 +81,8 @@ export function sourceCases(
   it("keeps topics isolated", async () => {
     const s = source();
     const perTopic = Math.max(10, Math.floor(n / 10));
-    const topics = [1, 2, 3].map((t) => uniqueName(h, `iso${t}`));
-    const readers = await Promise.all(topics.map((topic) => s.read(topic, "g")));
+    const topics = [1, 2, 3].map((t) => newTopic(h, `iso${t}`));
+    const readers = await Promise.all(topics.map((topic) => s.read(topic, groupOf(h, topic, "g"))));
     await Promise.all(topics.map((topic, t) => publishAll(s, topic, range(perTopic, t * 100_000))));
     await Promise.all(readers.map((r) => r.waitFor(perTopic, h.timeoutMs)));
     await sleep(h.quietMs);
@@ -95,12 +97,12 @@ export function sourceCases(
     "loses nothing when a subscriber closes and a new one continues",
     async () => {
       const s = source();
-      const topic = uniqueName(h, "handover");
+      const topic = newTopic(h, "handover");
       await publishAll(s, topic, range(n));
-      const first = await s.read(topic, "g", "first");
+      const first = await s.read(topic, groupOf(h, topic, "g"), "first");
       await first.waitFor(Math.floor(n / 2), h.timeoutMs);
       await first.stop();
-      const second = await s.read(topic, "g", "second");
+      const second = await s.read(topic, groupOf(h, topic, "g"), "second");
       await waitForDistinct([first, second], n, h.timeoutMs);
       await second.stop();
     },
@@ -108,8 +110,10 @@ export function sourceCases(
 
   it("ends many subscriptions closed at once, promptly and without errors", async () => {
     const s = source();
-    const topic = uniqueName(h, "close");
-    const readers = await Promise.all(range(10).map((i) => s.read(topic, `g${i % 3}`, `m${i}`)));
+    const topic = newTopic(h, "close");
+    const readers = await Promise.all(
+      range(10).map((i) => s.read(topic, groupOf(h, topic, `g${i % 3}`), `m${i}`)),
+    );
     await publishAll(s, topic, range(30));
     expect(await within(Promise.all(readers.map((r) => r.stop())), h.timeoutMs)).toBe(true);
     for (const reader of readers) expect(reader.error).toBeUndefined();
@@ -117,8 +121,8 @@ export function sourceCases(
 
   it.runIf(features.ordered)("keeps publish order for a single subscriber (per partition)", async () => {
     const s = source();
-    const topic = uniqueName(h, "order");
-    const reader = await s.read(topic, "g");
+    const topic = newTopic(h, "order");
+    const reader = await s.read(topic, groupOf(h, topic, "g"));
     for (const i of range(n)) await s.publish(topic, i);
     await reader.waitFor(n, h.timeoutMs);
     await reader.stop();
@@ -134,9 +138,11 @@ export function sourceCases(
     "gives every group every message; members of a group share them",
     async () => {
       const s = source();
-      const topic = uniqueName(h, "groups");
-      const groupA = await Promise.all([1, 2].map((m) => s.read(topic, "group-a", `a${m}`)));
-      const groupB = [await s.read(topic, "group-b", "b1")];
+      const topic = newTopic(h, "groups");
+      const groupA = await Promise.all(
+        [1, 2].map((m) => s.read(topic, groupOf(h, topic, "group-a"), `a${m}`)),
+      );
+      const groupB = [await s.read(topic, groupOf(h, topic, "group-b"), "b1")];
       await publishAll(s, topic, range(n));
       await waitForDistinct(groupA, n, h.timeoutMs);
       await waitForDistinct(groupB, n, h.timeoutMs);
@@ -148,9 +154,9 @@ export function sourceCases(
 
   it.runIf(features.persistent)("delivers messages published before a new subscriber joined", async () => {
     const s = source();
-    const topic = uniqueName(h, "old");
+    const topic = newTopic(h, "old");
     await publishAll(s, topic, range(n));
-    const reader = await s.read(topic, "late-group");
+    const reader = await s.read(topic, groupOf(h, topic, "late-group"));
     await reader.waitFor(n, h.timeoutMs);
     await reader.stop();
     expect(distinct([reader]).size).toBe(n);
@@ -160,9 +166,9 @@ export function sourceCases(
     const s = source();
     if (!isResumableSource(s.driver))
       throw new Error("features.resumable is true but resumeAfter is missing");
-    const topic = uniqueName(h, "resume");
+    const topic = newTopic(h, "resume");
     await publishAll(s, topic, range(n));
-    const first = await s.read(topic, "first");
+    const first = await s.read(topic, groupOf(h, topic, "first"));
     await first.waitFor(n, h.timeoutMs);
     await first.stop();
     // Per partition, checkpoint the middle message: everything after it must come, nothing before it.
@@ -180,8 +186,8 @@ export function sourceCases(
       for (const message of messages.slice(cut)) expected.add(indexOf(message));
     }
     const lookup: CheckpointLookup = async (partition) => checkpoints.get(partition);
-    await s.driver.resumeAfter(topic, "second", lookup);
-    const second = await s.read(topic, "second");
+    await s.driver.resumeAfter(topic, groupOf(h, topic, "second"), lookup);
+    const second = await s.read(topic, groupOf(h, topic, "second"));
     await second.waitFor(expected.size, h.timeoutMs);
     await sleep(h.quietMs);
     await second.stop();
@@ -192,9 +198,9 @@ export function sourceCases(
     "reconnects after the server restarts mid-stream, losing nothing",
     async () => {
       const s = source();
-      const topic = uniqueName(h, "restart");
+      const topic = newTopic(h, "restart");
       const half = Math.floor(n / 2);
-      const reader = await s.read(topic, "g");
+      const reader = await s.read(topic, groupOf(h, topic, "g"));
       await publishAll(s, topic, range(half));
       await reader.waitFor(half, h.timeoutMs);
       await h.restartServer?.();
