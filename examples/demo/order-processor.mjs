@@ -16,8 +16,11 @@ const { topic } = config.behavior;
 let processedIds = [];
 let attemptsSeen = 0;
 
-/** Orders 5, 10, 15… time out once; order 7 is not JSON; order 13 has a negative amount, which fails every attempt. */
-async function processOrder(message, { attempt }) {
+/**
+ * Orders 5, 10, 15… hit a gateway timeout once; order 7 is not JSON; order 13 has a negative amount, which
+ * fails every attempt; order 17 hangs on its first attempt until processing_timeout aborts it.
+ */
+async function processOrder(message, { attempt, signal }) {
   attemptsSeen++;
   let order;
   try {
@@ -26,6 +29,10 @@ async function processOrder(message, { attempt }) {
     throw new PermanentError("malformed order payload (not JSON)", { cause: error });
   }
   if (order.id % 5 === 0 && attempt === 1) throw new Error("payment gateway timeout");
+  if (order.id === 17 && attempt === 1) {
+    // A call that hangs: it gives up when the attempt's signal aborts at the deadline.
+    await new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
+  }
   if (order.amount < 0) throw new Error(`amount must be positive, got ${order.amount}`);
   await new Promise((resolve) => setTimeout(resolve, 2));
   processedIds.push(order.id);
@@ -37,7 +44,15 @@ async function publishOrders(from, to) {
       id === 7
         ? "{order 7 is broken"
         : JSON.stringify({ id, amount: id === 13 ? -40 : 10 * id, currency: "EUR" });
-    await store.publish(topic, encoder.encode(payload), { "order-id": String(id) });
+    await store.publish(topic, encoder.encode(payload), { "order-id": String(id), type: "order.created" });
+    if (id % 8 === 0) {
+      // Other events share the topic; the filter keeps them from the processor.
+      const cancelled = JSON.stringify({ id: id - 1, reason: "customer request" });
+      await store.publish(topic, encoder.encode(cancelled), {
+        "order-id": String(id - 1),
+        type: "order.cancelled",
+      });
+    }
   }
 }
 
@@ -54,8 +69,9 @@ async function runUntilQuiet(label) {
   const { counters } = consumer.health();
   console.log(`\n== ${label}`);
   console.log(
-    `   received ${counters.received}, processed ${counters.processed}, attempts ${attemptsSeen}, ` +
-      `retries ${counters.retries}, dead-lettered ${counters.deadLettered}`,
+    `   received ${counters.received}, processed ${counters.processed}, filtered ${counters.filtered}, ` +
+      `attempts ${attemptsSeen}, timed out ${counters.timedOut}, retries ${counters.retries}, ` +
+      `dead-lettered ${counters.deadLettered}`,
   );
   console.log(`   orders processed: ${processedIds.length ? processedIds.join(", ") : "(none)"}`);
   return consumer;
@@ -90,7 +106,9 @@ console.log(
 );
 await publishOrders(1, 20);
 console.log(
-  "\nPublished orders 1-20 to orders.created (5, 10, 15, 20 time out once; 7 is not JSON; 13 has a negative amount, so every attempt fails).",
+  "\nPublished orders 1-20 to orders.created (5, 10, 15, 20 hit a gateway timeout once; 7 is not JSON; 13 has a\n" +
+    "negative amount, so every attempt fails; 17 hangs once until processing_timeout aborts it), and two\n" +
+    "order.cancelled events the filter keeps from the processor.",
 );
 const first = await runUntilQuiet("First run");
 await printDeadLetters();
