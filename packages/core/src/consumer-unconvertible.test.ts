@@ -76,7 +76,8 @@ describe("a record the driver could not convert", () => {
       [DeadLetterKey.Attempts]: "0",
     });
     const { counters, lastError } = consumer.health();
-    expect(counters).toMatchObject({ received: 5, processed: 4, failures: 1, retries: 0, deadLettered: 1 });
+    // Never attempted: not a failed attempt, but the reason is the last error.
+    expect(counters).toMatchObject({ received: 5, processed: 4, failures: 0, retries: 0, deadLettered: 1 });
     expect(lastError?.message).toContain(reason);
   });
 

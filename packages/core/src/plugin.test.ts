@@ -34,7 +34,8 @@ describe("ConsumerPlugin", () => {
     });
     await plugin.initialize();
     await plugin.start();
-    await store.publish("orders.created", new TextEncoder().encode("order-1"));
+    // The demo's YAML filters on the event type.
+    await store.publish("orders.created", new TextEncoder().encode("order-1"), { type: "order.created" });
     await waitFor(() => seen.length === 1, "the order");
     await plugin.stop();
     expect(seen).toEqual(["order-1"]);

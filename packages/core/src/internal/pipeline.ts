@@ -123,7 +123,7 @@ export class Pipeline {
       })(chain);
     }
     if (o.filter) chain = filter(o.filter, hub)(chain);
-    chain = unconvertible(giveUpWith)(chain);
+    chain = unconvertible(giveUpWith, o.recordError)(chain);
     this.chain = deadLetter(giveUpWith)(chain);
   }
 
