@@ -57,12 +57,13 @@ export type {
   JsonSchema,
   KeyStyle,
   OptionField,
+  OptionsOf,
   OptionsSchema,
   OptionType,
   ReadOptions,
   Resolved,
 } from "./options.js";
-export { defineOptions, option } from "./options.js";
+export { defineOptions, option, show } from "./options.js";
 export type { PollingOptions } from "./polling-iterable.js";
 export { pollingIterable } from "./polling-iterable.js";
 export type { PushChannel } from "./push-channel.js";

@@ -46,15 +46,20 @@ type HasDefault<F> = F extends { readonly default: unknown }
 
 /** The resolved options of a schema: fields with a default or required are always set. */
 export type Resolved<F extends Record<string, Field>> = {
-  readonly [K in keyof F as HasDefault<F[K]> extends true ? K : never]: FieldValue<F[K]>;
+  readonly [K in keyof F as HasDefault<F[K]> extends true ? K : never]-?: FieldValue<F[K]>;
 } & {
   readonly [K in keyof F as HasDefault<F[K]> extends true ? never : K]?: FieldValue<F[K]>;
 };
+
+/** The resolved options a schema reads: `OptionsOf<typeof redisOptions>`. */
+export type OptionsOf<S> = S extends OptionsSchema<infer Out> ? Out : never;
 
 export interface ReadOptions {
   readonly style: KeyStyle;
   /** Where the mapping sits, for messages: `slots.state_store.config`, `RedisDriver options`. */
   readonly path: string;
+  /** Fill in the defaults (default true); false returns only what was given, checked and converted. */
+  readonly defaults?: boolean;
 }
 
 /** A set of options declared once: read from YAML (snake_case) or code (camelCase), described as JSON Schema. */
@@ -97,7 +102,7 @@ export function defineOptions<F extends Record<string, Field>>(fields: F): Optio
       const value = record[key];
       if (value === undefined || value === null) {
         if (entry.required) issues.push({ path: at(key), message: "required" });
-        else if (entry.default !== undefined) out[entry.camel] = entry.default;
+        else if (entry.default !== undefined && o.defaults !== false) out[entry.camel] = entry.default;
         continue;
       }
       const read = readNested(entry.type, value, o.style, at(key), issues);
