@@ -30,6 +30,8 @@ export interface OptionField<T> {
   readonly default?: T;
   /** The YAML key when it is not the snake_case of the TypeScript one. */
   readonly snake?: string;
+  /** Other keys that mean the same (e.g. the seed's `url` for `connection_string`); one of them at most. */
+  readonly aliases?: readonly string[];
   /** For code only (a client instance, a logger): YAML cannot give it and rejects it as unknown. */
   readonly codeOnly?: boolean;
   /** Shown in the JSON Schema. */
@@ -90,7 +92,7 @@ export function defineOptions<F extends Record<string, Field>>(fields: F): Optio
     }
     const record = raw as Record<string, unknown>;
     const known = entries.filter((e) => o.style === "camel" || !e.codeOnly);
-    const names = known.map((e) => keyOf(e, o.style));
+    const names = known.flatMap((e) => [keyOf(e, o.style), ...(e.aliases ?? [])]);
     for (const key of Object.keys(record)) {
       if (!names.includes(key))
         issues.push({ path: at(key), message: `unknown key; expected one of ${names.join(", ")}` });
@@ -98,7 +100,11 @@ export function defineOptions<F extends Record<string, Field>>(fields: F): Optio
     const out: Record<string, unknown> = {};
     const before = issues.length;
     for (const entry of known) {
-      const key = keyOf(entry, o.style);
+      const given = [keyOf(entry, o.style), ...(entry.aliases ?? [])].filter((k) => record[k] != null);
+      if (given.length > 1) {
+        issues.push({ path: at(given[1] as string), message: `give ${given[0]} or its alias ${given[1]}, not both` });
+      }
+      const key = given[0] ?? keyOf(entry, o.style);
       const value = record[key];
       if (value === undefined || value === null) {
         if (entry.required) issues.push({ path: at(key), message: "required" });

@@ -1,4 +1,4 @@
-export { parsePostgresConfig } from "./config.js";
+export { parsePostgresConfig } from "./options.js";
 export { postgresDriver } from "./driver.js";
 export type { ErrorContext } from "./errors.js";
 export { mapPostgresError } from "./errors.js";
