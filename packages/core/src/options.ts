@@ -102,7 +102,10 @@ export function defineOptions<F extends Record<string, Field>>(fields: F): Optio
     for (const entry of known) {
       const given = [keyOf(entry, o.style), ...(entry.aliases ?? [])].filter((k) => record[k] != null);
       if (given.length > 1) {
-        issues.push({ path: at(given[1] as string), message: `give ${given[0]} or its alias ${given[1]}, not both` });
+        issues.push({
+          path: at(given[1] as string),
+          message: `give ${given[0]} or its alias ${given[1]}, not both`,
+        });
       }
       const key = given[0] ?? keyOf(entry, o.style);
       const value = record[key];

@@ -54,7 +54,6 @@ export class MemStore
     this.keyValue = new MemKeyValue(this.now);
   }
 
-
   set(key: string, value: Uint8Array, ttlSeconds?: number): Promise<void> {
     return this.keyValue.set(key, value, ttlSeconds);
   }

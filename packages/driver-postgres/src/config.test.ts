@@ -122,9 +122,7 @@ describe("parsePostgresConfig", () => {
 
   it("never shows a password or a connection string, even when they are wrong", () => {
     const secret = "s3cret-pw";
-    expect(issues({ password: 12345 })).toEqual([
-      `${path}.password: expected a string, got a number`,
-    ]);
+    expect(issues({ password: 12345 })).toEqual([`${path}.password: expected a string, got a number`]);
     expect(issues({ connection_string: `mysql://app:${secret}@db/prism` })).toEqual([
       `${path}.connection_string: expected a postgres:// or postgresql:// URL (the value is not shown)`,
     ]);

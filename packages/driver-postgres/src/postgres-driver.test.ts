@@ -28,7 +28,7 @@ describe("PostgresDriver.connect: options", () => {
       "options.poolSize: expected an integer >= 1, got 0",
       'options.schema: expected a non-empty name, got ""',
       `options.queueTable: expected at most 63 bytes, got "${"q".repeat(40)}…"`,
-      'options.visibilityTimeout: expected a duration above zero, got 0',
+      "options.visibilityTimeout: expected a duration above zero, got 0",
       'options.pollInterval: expected a duration like "5s", "250ms" or "1m30s", got NaN',
       'options.purgeInterval: expected a duration like "5s", "250ms" or "1m30s", got "soon"',
     ]);

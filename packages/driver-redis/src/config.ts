@@ -68,7 +68,9 @@ export interface RedisSettings {
 
 const address: OptionType<string> = {
   read: (v) =>
-    typeof v === "string" && parseAddress(v) ? { value: v } : { problem: `expected "host:port", got ${show(v)}` },
+    typeof v === "string" && parseAddress(v)
+      ? { value: v }
+      : { problem: `expected "host:port", got ${show(v)}` },
   jsonSchema: () => ({ type: "string" }),
 };
 const url: OptionType<string> = {
