@@ -58,7 +58,7 @@ export type OptionsOf<S> = S extends OptionsSchema<infer Out> ? Out : never;
 
 export interface ReadOptions {
   readonly style: KeyStyle;
-  /** Where the mapping sits, for messages: `slots.state_store.config`, `RedisDriver options`. */
+  /** Where the mapping sits, for messages: `slots.state_store.config`, or `options` for a driver's `connect` options. */
   readonly path: string;
   /** Fill in the defaults (default true); false returns only what was given, checked and converted. */
   readonly defaults?: boolean;
@@ -196,8 +196,9 @@ export const option = {
     };
   },
 
-  integer(o: { min?: number; max?: number } = {}): OptionType<number> {
-    const expected = range("an integer", o.min, o.max);
+  /** `hint` replaces "an integer from …" in messages, for a range with a meaning (`-1 (forever) or …`). */
+  integer(o: { min?: number; max?: number; hint?: string } = {}): OptionType<number> {
+    const expected = o.hint ?? range("an integer", o.min, o.max);
     return {
       read: (v, style) => {
         const n = style === "snake" && typeof v === "string" && v.trim() !== "" ? Number(v) : v;
@@ -405,5 +406,6 @@ export function show(value: unknown): string {
   if (Array.isArray(value)) return "a list";
   if (value === null) return "null";
   if (typeof value === "object") return "a mapping";
+  if (typeof value === "function") return "a function";
   return String(value);
 }

@@ -37,9 +37,7 @@ describe("memstoreDriver", () => {
 
   it("throws a ConfigError, not a RangeError, for bad options in code", () => {
     expect(() => new MemStore({ capacity: 0 })).toThrow(ConfigError);
-    expect(() => new MemStore({ capacity: 0 })).toThrow(
-      "MemStore options.capacity: expected an integer >= 1, got 0",
-    );
+    expect(() => new MemStore({ capacity: 0 })).toThrow("options.capacity: expected an integer >= 1, got 0");
   });
 
   it("refuses a visibility timeout longer than a timer can wait", () => {

@@ -45,7 +45,7 @@ export class MemStore
 
   /** Invalid options throw a `ConfigError` naming each one. */
   constructor(options: MemStoreOptions = {}) {
-    const o = memStoreOptions.read(options, { style: "camel", path: "MemStore options" });
+    const o = memStoreOptions.read(options, { style: "camel", path: "options" });
     this.capacity = o.capacity;
     this.retention = o.retention;
     this.visibilityTimeoutMs = o.visibilityTimeout;
