@@ -29,6 +29,7 @@ export type { Duration } from "./duration.js";
 export { formatDuration, maxDurationMs, parseDuration, timerLimitProblem } from "./duration.js";
 export type { ConfigIssue, PrismErrorOptions } from "./errors.js";
 export {
+  backendError,
   ConfigError,
   describeError,
   isNetworkError,
