@@ -69,3 +69,5 @@ export type { PollingOptions } from "./polling-iterable.js";
 export { pollingIterable } from "./polling-iterable.js";
 export type { PushChannel } from "./push-channel.js";
 export { pushChannel } from "./push-channel.js";
+export type { ReconnectBackoff } from "./reconnect-backoff.js";
+export { reconnectDelay, waitBeforeRetry } from "./reconnect-backoff.js";

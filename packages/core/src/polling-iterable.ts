@@ -1,5 +1,5 @@
 import { isPrismError } from "./errors.js";
-import { sleep } from "./internal/async.js";
+import { waitBeforeRetry } from "./reconnect-backoff.js";
 
 type Fetched<T> = { readonly items: readonly T[] } | { readonly error: unknown };
 
@@ -88,8 +88,8 @@ class PollingIterator<T> implements AsyncIterableIterator<T> {
         }
         this.failures++;
         this.options.onRetry?.(error, this.failures);
-        const delay = Math.min(this.maxMs, this.initialMs * 2 ** (this.failures - 1));
-        if (!(await sleep(delay, this.abort.signal))) break;
+        const backoff = { initialMs: this.initialMs, maxMs: this.maxMs };
+        if (!(await waitBeforeRetry(this.failures, this.abort.signal, backoff))) break;
         continue;
       }
       if (this.failures > 0) {

@@ -13,7 +13,7 @@ import type {
   ResumableSource,
   SubscribeOptions,
 } from "@prism/consumer-core/driver";
-import { describeError, PrismError, PrismErrorCode } from "@prism/consumer-core/driver";
+import { describeError, PrismError, PrismErrorCode, reconnectDelay } from "@prism/consumer-core/driver";
 import { type Admin, Kafka, type LogEntry, logLevel, type Producer, type SASLOptions } from "kafkajs";
 import { type KafkaDriverOptions, type ResolvedKafkaOptions, resolveOptions } from "./config.js";
 import { mapKafkaError } from "./errors.js";
@@ -320,7 +320,7 @@ export class KafkaDriver
   /** A new topic's partitions need elected leaders before anyone can produce or fetch. */
   private async waitForLeaders(topic: string): Promise<void> {
     const deadline = Date.now() + 30_000;
-    for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    for (let attempt = 1; ; attempt++) {
       try {
         const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
         const partitions = topics[0]?.partitions ?? [];
@@ -337,7 +337,9 @@ export class KafkaDriver
           },
         );
       }
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await new Promise((resolve) =>
+        setTimeout(resolve, reconnectDelay(attempt, { initialMs: 50, maxMs: 1000 })),
+      );
     }
   }
 

@@ -1,5 +1,5 @@
 import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
-import { type Message, PrismError, PrismErrorCode } from "@prism/consumer-core/driver";
+import { type Message, PrismError, PrismErrorCode, waitBeforeRetry } from "@prism/consumer-core/driver";
 import { mapNatsError } from "../errors.js";
 import { Verdict } from "./delivery-order.js";
 import { readMetadata } from "./headers.js";
@@ -37,9 +37,6 @@ export interface ReaderOptions {
   /** Told about each failure that is retried (the connection is down, the durable is gone…). */
   readonly onRetry: (error: PrismError) => void;
 }
-
-const retryInitialMs = 100;
-const retryMaxMs = 5000;
 
 /**
  * Reads a durable consumer with nats.js `consume()` as an async iterable of `Message`s. nats.js rides out
@@ -152,17 +149,7 @@ async function retryLater(error: unknown, failures: number, options: ReaderOptio
   if (!mapped.retryable && !isMissingResource(error)) throw mapped;
   if (options.isConnectionClosed()) throw mapped;
   options.onRetry(mapped);
-  const delay = Math.min(retryMaxMs, retryInitialMs * 2 ** (failures - 1));
-  return new Promise((resolve) => {
-    const done = (result: boolean) => {
-      clearTimeout(timer);
-      options.signal.removeEventListener("abort", onAbort);
-      resolve(result);
-    };
-    const onAbort = () => done(false);
-    const timer = setTimeout(() => done(true), delay);
-    options.signal.addEventListener("abort", onAbort, { once: true });
-  });
+  return waitBeforeRetry(failures, options.signal);
 }
 
 /** The durable or its stream was deleted (pull status 409 "Consumer Deleted", or "… not found"). */

@@ -1,5 +1,5 @@
 import type { Logger } from "@prism/consumer-core/driver";
-import { describeError } from "@prism/consumer-core/driver";
+import { describeError, reconnectDelay } from "@prism/consumer-core/driver";
 import type { Redis, RedisOptions } from "ioredis";
 import { mapRedisError } from "../errors.js";
 
@@ -14,7 +14,7 @@ export function connectionDefaults(connectTimeoutMs: number): RedisOptions {
     lazyConnect: true,
     connectTimeout: connectTimeoutMs,
     maxRetriesPerRequest: 5,
-    retryStrategy: (attempt) => Math.min(100 * 2 ** Math.max(0, attempt - 1), 2000),
+    retryStrategy: (attempt) => reconnectDelay(attempt, { maxMs: 2000 }),
   };
 }
 
