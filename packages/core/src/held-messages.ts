@@ -14,9 +14,11 @@ export interface HeldMessagesOptions<T> {
  */
 export class HeldMessages<T> {
   private readonly held = new Set<T>();
-  private readonly timer: ReturnType<typeof setInterval>;
+  private readonly timer: ReturnType<typeof setInterval> | undefined;
 
-  constructor(private readonly options: HeldMessagesOptions<T>) {
+  /** Without options nothing is renewed (a backend without leases): it only keeps what is held. */
+  constructor(private readonly options?: HeldMessagesOptions<T>) {
+    if (options === undefined) return;
     this.timer = setInterval(() => this.renew(), Math.max(1, Math.floor(options.renewEveryMs)));
     this.timer.unref?.();
   }
@@ -49,12 +51,13 @@ export class HeldMessages<T> {
   }
 
   private renew(): void {
-    if (this.held.size === 0) return;
+    const options = this.options;
+    if (options === undefined || this.held.size === 0) return;
     try {
-      const renewing = this.options.renew([...this.held]);
-      if (renewing instanceof Promise) renewing.catch((error) => this.options.onError?.(error));
+      const renewing = options.renew([...this.held]);
+      if (renewing instanceof Promise) renewing.catch((error) => options.onError?.(error));
     } catch (error) {
-      this.options.onError?.(error);
+      options.onError?.(error);
     }
   }
 }

@@ -13,7 +13,13 @@ import type {
   ResumableSource,
   SubscribeOptions,
 } from "@prism/consumer-core/driver";
-import { describeError, PrismError, PrismErrorCode, reconnectDelay } from "@prism/consumer-core/driver";
+import {
+  describeError,
+  PrismError,
+  PrismErrorCode,
+  reconnectDelay,
+  UnsettledMessages,
+} from "@prism/consumer-core/driver";
 import { type Admin, Kafka, type LogEntry, logLevel, type Producer, type SASLOptions } from "kafkajs";
 import { type KafkaDriverOptions, type ResolvedKafkaOptions, resolveOptions } from "./config.js";
 import { mapKafkaError } from "./errors.js";
@@ -43,7 +49,7 @@ export class KafkaDriver
   private readonly progress = new Map<string, PartitionProgress>();
   private readonly subscriptions = new Map<string, Set<Subscription>>();
   private readonly resumes = new Map<string, CheckpointLookup>();
-  private readonly handedOut = new WeakMap<Message, { key: string; partition: number; offset: bigint }>();
+  private readonly unsettled = new UnsettledMessages<{ key: string; partition: number; offset: bigint }>();
   private readonly topicsReady = new Map<string, Promise<void>>();
   private producer: Promise<Producer> | undefined;
   private health: { connected: boolean; reconnects: number; lastError?: string } = {
@@ -114,15 +120,14 @@ export class KafkaDriver
   }
 
   async acknowledge(message: Message): Promise<void> {
-    const handed = this.handedOut.get(message);
-    if (!handed) return;
-    this.progressOf(handed.key, handed.partition).settle(handed.offset);
+    const handed = this.unsettled.settle(message);
+    if (handed) this.progressOf(handed.key, handed.partition).settle(handed.offset);
   }
 
   /** Settles many messages at once (`BatchAcknowledgement`): committed with the next Kafka group commit. */
   async acknowledgeBatch(messages: readonly Message[]): Promise<void> {
     for (const message of messages) {
-      const handed = this.handedOut.get(message);
+      const handed = this.unsettled.settle(message);
       if (handed) this.progressOf(handed.key, handed.partition).settle(handed.offset);
     }
   }
@@ -132,7 +137,7 @@ export class KafkaDriver
    * delivered again too). Without `requeue` the message counts as settled.
    */
   async reject(message: Message, requeue: boolean): Promise<void> {
-    const handed = this.handedOut.get(message);
+    const handed = this.unsettled.settle(message);
     if (!handed) return;
     if (!requeue) {
       this.progressOf(handed.key, handed.partition).settle(handed.offset);
@@ -207,10 +212,10 @@ export class KafkaDriver
     members.add(subscription);
     const messages = subscription.messages;
     // Only queue messages are settled; pub/sub ones need no record (and it costs per message).
-    const handedOut = mode === "queue" ? this.handedOut : undefined;
+    const handedOut = mode === "queue" ? this.unsettled.receiver() : undefined;
     const record = (message: Message) => {
       const position = message.position;
-      handedOut?.set(message, {
+      handedOut?.handOut(message, {
         key: subscriptionKey,
         partition: Number(position?.partition),
         offset: BigInt(position?.offset ?? 0),

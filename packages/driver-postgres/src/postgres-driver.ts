@@ -9,7 +9,7 @@ import type {
   QueueInterface,
   ReceiveOptions,
 } from "@prism/consumer-core/driver";
-import { describeError, HeldMessages, PrismError, PrismErrorCode } from "@prism/consumer-core/driver";
+import { describeError, PrismError, PrismErrorCode, UnsettledMessages } from "@prism/consumer-core/driver";
 import pg from "pg";
 import { mapPostgresError } from "./errors.js";
 import { KeyValueStore } from "./internal/key-value-store.js";
@@ -33,7 +33,7 @@ export class PostgresDriver
   private readonly work: WorkQueue;
   private readonly listener: Listener;
   /** For each unsettled message, what its receive holds (and keeps invisible to others while it runs). */
-  private readonly holderOf = new WeakMap<Message, HeldMessages<Message>>();
+  private readonly unsettled = new UnsettledMessages<Message>();
   private readonly closing = new AbortController();
   private purgeTimer: ReturnType<typeof setInterval> | undefined;
   private closed: Promise<void> | undefined;
@@ -123,7 +123,7 @@ export class PostgresDriver
     this.assertOpen("receive");
     const signal = anySignal(options.signal, this.closing.signal);
     await this.listener.ensureListening();
-    const held = new HeldMessages<Message>({
+    const receiver = this.unsettled.receiver({
       renewEveryMs: this.settings.visibilityTimeoutMs / 3,
       renew: (messages) => this.work.extend(messages),
       onError: (error) =>
@@ -135,25 +135,25 @@ export class PostgresDriver
       work: this.work,
       listener: this.listener,
       pollIntervalMs: this.settings.pollIntervalMs,
-      held,
-      handOut: (message) => this.holderOf.set(message, held),
+      unsettled: this.unsettled,
+      receiver,
       mapError: (error) => this.mapError(error, "receive"),
     });
   }
 
   acknowledge(message: Message): Promise<void> {
-    this.holderOf.get(message)?.release(message);
+    this.unsettled.settle(message);
     return this.run("acknowledge", () => this.work.acknowledge(message));
   }
 
   /** Deletes the rows of many messages in one statement (`BatchAcknowledgement`). */
   acknowledgeBatch(messages: readonly Message[]): Promise<void> {
-    for (const message of messages) this.holderOf.get(message)?.release(message);
+    for (const message of messages) this.unsettled.settle(message);
     return this.run("acknowledge", () => this.work.acknowledgeBatch(messages));
   }
 
   reject(message: Message, requeue: boolean): Promise<void> {
-    this.holderOf.get(message)?.release(message);
+    this.unsettled.settle(message);
     return this.run("reject", () => this.work.reject(message, requeue));
   }
 

@@ -2,7 +2,6 @@ import type { JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstrea
 import type { NatsConnection } from "@nats-io/transport-node";
 import {
   type CheckpointLookup,
-  HeldMessages,
   type Logger,
   type Message,
   type Metadata,
@@ -11,6 +10,7 @@ import {
   PrismErrorCode,
   type ReceiveOptions,
   type SubscribeOptions,
+  UnsettledMessages,
 } from "@prism/consumer-core/driver";
 import { mapNatsError } from "../errors.js";
 import type { ConnectionHealth } from "./connection-health.js";
@@ -53,7 +53,7 @@ export class JetStreamSource {
    */
   private readonly positions = new Map<string, number>();
   /** Queue messages handed over and not yet settled, with what their receive holds. */
-  private readonly unsettled = new WeakMap<Message, { jsMsg: JsMsg; held: HeldMessages<JsMsg> }>();
+  private readonly unsettled = new UnsettledMessages<JsMsg>();
   private readonly deliveries = new DeliveryCounts();
 
   constructor(
@@ -117,20 +117,19 @@ export class JetStreamSource {
   async receive(queue: string, options: ReceiveOptions): Promise<AsyncIterable<Message>> {
     const group = options.group ?? defaultQueueGroup;
     const durable = await this.prepare("queue", queue, group);
-    const held = new HeldMessages<JsMsg>({
+    const receiver = this.unsettled.receiver({
       renewEveryMs: this.settings.ackWaitMs / 3,
       renew: (messages) => {
         for (const jsMsg of messages) jsMsg.working();
       },
     });
     const handOver = (jsMsg: JsMsg, pulled: Message) => {
-      held.hold(jsMsg);
       const deliveryAttempt = this.deliveries.handOver(jsMsg);
       const message = deliveryAttempt === pulled.deliveryAttempt ? pulled : { ...pulled, deliveryAttempt };
-      this.unsettled.set(message, { jsMsg, held });
+      receiver.handOut(message, jsMsg);
       return message;
     };
-    return this.read("queue", durable, group, options.signal, handOver, () => held.stop());
+    return this.read("queue", durable, group, options.signal, handOver, () => receiver.stop());
   }
 
   /**
@@ -139,7 +138,7 @@ export class JetStreamSource {
    */
   async acknowledgeBatch(messages: readonly Message[]): Promise<void> {
     for (const message of messages) {
-      const jsMsg = this.settle(message, "acknowledge");
+      const jsMsg = this.unsettled.settleOrThrow(message, "acknowledge");
       this.deliveries.settled(jsMsg);
       jsMsg.ack();
     }
@@ -152,7 +151,7 @@ export class JetStreamSource {
 
   /** Waits until JetStream confirms the acknowledgement. */
   async acknowledge(message: Message): Promise<void> {
-    const jsMsg = this.settle(message, "acknowledge");
+    const jsMsg = this.unsettled.settleOrThrow(message, "acknowledge");
     this.deliveries.settled(jsMsg);
     try {
       await jsMsg.ackAck();
@@ -163,7 +162,7 @@ export class JetStreamSource {
 
   /** `requeue`: delivered again after `nak_delay`; otherwise terminated (JetStream never redelivers it). */
   async reject(message: Message, requeue: boolean): Promise<void> {
-    const jsMsg = this.settle(message, "reject");
+    const jsMsg = this.unsettled.settleOrThrow(message, "reject");
     try {
       if (!requeue) {
         jsMsg.term();
@@ -291,20 +290,6 @@ export class JetStreamSource {
         );
       },
     });
-  }
-
-  private settle(message: Message, action: string): JsMsg {
-    const entry = this.unsettled.get(message);
-    if (!entry) {
-      throw new PrismError(
-        PrismErrorCode.BackendRejected,
-        `cannot ${action} message ${message.id} on "${message.topic}": it was not received from this ` +
-          "driver's receive(), or it was settled already",
-      );
-    }
-    this.unsettled.delete(message);
-    entry.held.release(entry.jsMsg);
-    return entry.jsMsg;
   }
 }
 

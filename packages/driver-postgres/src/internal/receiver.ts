@@ -1,4 +1,9 @@
-import { type HeldMessages, type Message, pollingIterable } from "@prism/consumer-core/driver";
+import {
+  type Message,
+  pollingIterable,
+  type UnsettledMessages,
+  type UnsettledReceiver,
+} from "@prism/consumer-core/driver";
 import type { Listener } from "./listener.js";
 import type { WorkQueue } from "./work-queue.js";
 
@@ -6,10 +11,10 @@ export interface ReceiverDeps {
   readonly work: WorkQueue;
   readonly listener: Listener;
   readonly pollIntervalMs: number;
+  /** The driver's unsettled messages (claimed ones are unclaimed through it when the receive ends). */
+  readonly unsettled: UnsettledMessages<Message>;
   /** Claimed messages stay invisible to others until settled (or unclaimed) while this receive runs. */
-  readonly held: HeldMessages<Message>;
-  /** Told about each message as it is handed out (settling it later finds what holds it). */
-  readonly handOut: (message: Message) => void;
+  readonly receiver: UnsettledReceiver<Message>;
   /** Turns node-postgres errors into `PrismError`s, so lost connections are retried and the rest end it. */
   readonly mapError: (error: unknown) => Error;
 }
@@ -44,7 +49,7 @@ export function receiveMessages(
           return [];
         }
         if (claimed.length > 0) {
-          for (const message of claimed) deps.held.hold(message);
+          for (const message of claimed) deps.receiver.handOut(message, message);
           return claimed;
         }
         await waitFor(woken, deps.pollIntervalMs, fetchSignal);
@@ -53,10 +58,9 @@ export function receiveMessages(
         stopListening();
       }
     },
-    handOut: deps.handOut,
     release: async (untaken) => {
-      deps.held.stop();
-      for (const message of untaken) deps.held.release(message);
+      deps.receiver.stop();
+      for (const message of untaken) deps.unsettled.settle(message);
       // Best effort: what stays hidden comes back anyway once its visibility timeout passes.
       await deps.work.unclaim(untaken).catch(() => {});
     },
