@@ -24,7 +24,7 @@ export {
   isResumableSource,
 } from "./capabilities.js";
 export { coalescer } from "./coalescer.js";
-export type { DriverContext, DriverFactories, DriverFactory } from "./drivers.js";
+export type { DriverContext, DriverFactories, DriverFactory, SlotDriver } from "./drivers.js";
 export type { Duration } from "./duration.js";
 export { formatDuration, maxDurationMs, parseDuration, timerLimitProblem } from "./duration.js";
 export type { ConfigIssue, PrismErrorOptions } from "./errors.js";

@@ -3,13 +3,25 @@ import { describe, expect, it } from "vitest";
 import { recordingLogger, text, waitFor } from "../test/helpers.js";
 import type { ConsumerConfig } from "./config.js";
 import { parseConfigYaml } from "./config-yaml.js";
-import { createConsumer } from "./drivers.js";
+import { createConsumer, type DriverFactory } from "./drivers.js";
 import { ConfigError, isPrismError, PrismErrorCode } from "./errors.js";
 
 const config = (slots: Partial<ConsumerConfig["slots"]> = {}): ConsumerConfig => ({
   name: "order-processor",
   slots: { messageSource: { driver: "memstore" }, stateStore: { driver: "memstore" }, ...slots },
   behavior: { consumerGroup: "g", topic: "orders.created", maxRetries: 0 },
+});
+
+describe("DriverFactory", () => {
+  it("accepts factories of drivers and, at compile time, refuses anything else", () => {
+    const sync: DriverFactory = () => new MemStore();
+    const async: DriverFactory<MemStore> = async () => new MemStore();
+    // @ts-expect-error a factory must return a driver (a slot interface), not a connection string
+    const wrong: DriverFactory = () => "memstore://";
+    // @ts-expect-error nor an object that implements none of the slot interfaces
+    const empty: DriverFactory = async () => ({ close: async () => {} });
+    expect([sync, async, wrong, empty].every((factory) => typeof factory === "function")).toBe(true);
+  });
 });
 
 describe("createConsumer", () => {

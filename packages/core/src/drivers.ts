@@ -3,6 +3,7 @@ import type { ConsumerConfig, SlotBinding } from "./config.js";
 import { validateConfig } from "./config-validation.js";
 import { Consumer } from "./consumer.js";
 import { describeError, PrismError, PrismErrorCode } from "./errors.js";
+import type { KeyValueBasicInterface, PubSubInterface, QueueInterface } from "./interfaces.js";
 import type { Logger } from "./logger.js";
 
 /** Which slot a driver is being created for, and where its settings sit in the config (for errors). */
@@ -13,11 +14,18 @@ export interface DriverContext {
   readonly logger: Logger | undefined;
 }
 
+/** What a slot can be bound to: a driver implementing at least one of the three interfaces. */
+export type SlotDriver = PubSubInterface | QueueInterface | KeyValueBasicInterface;
+
 /**
  * Creates a connected driver from a slot's `config` mapping. It should check the settings and throw a
- * `ConfigError` naming `context.path`, and fail (not hang) when the backend is unreachable.
+ * `ConfigError` naming `context.path`, and fail (not hang) when the backend is unreachable. A factory
+ * returning anything that implements none of the slot interfaces does not compile.
  */
-export type DriverFactory = (config: Readonly<Record<string, unknown>>, context: DriverContext) => unknown;
+export type DriverFactory<D extends SlotDriver = SlotDriver> = (
+  config: Readonly<Record<string, unknown>>,
+  context: DriverContext,
+) => D | Promise<D>;
 
 /** Driver names (as written in `slots.*.driver`) to factories. Passed explicitly: no global registry. */
 export type DriverFactories = Readonly<Record<string, DriverFactory>>;
