@@ -60,6 +60,13 @@ describe("parseKafkaConfig", () => {
     });
   });
 
+  it("refuses a bare number as a YAML duration (Go would read nanoseconds), as every driver does", () => {
+    expect(issues({ brokers: ["b:9092"], session_timeout: 30, commit_interval: "5000" })).toEqual([
+      `${path}.session_timeout: expected a duration with a unit like "5s" or "250ms", got 30`,
+      `${path}.commit_interval: expected a duration like "5s", "250ms" or "1m30s", got "5000"`,
+    ]);
+  });
+
   it("refuses a duration longer than a timer can wait", () => {
     expect(issues({ brokers: ["b:9092"], session_timeout: "600h" })).toEqual([
       `${path}.session_timeout: "600h" is longer than a timer can wait (at most "596h31m23.647s", about 24.8 days)`,

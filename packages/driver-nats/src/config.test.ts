@@ -221,6 +221,21 @@ describe("resolveNatsOptions", () => {
   });
 });
 
+describe("NatsDriver.connect options", () => {
+  it("throws one ConfigError naming every bad option before connecting, as every driver does", async () => {
+    const { NatsDriver } = await import("./nats-driver.js");
+    const error = await NatsDriver.connect({ ackWait: 0, fetchBatch: 0, storage: "disk" as "file" }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'options.storage: expected one of "file", "memory", got "disk"',
+      "options.ackWait: expected a duration above zero, got 0",
+      "options.fetchBatch: expected an integer >= 1, got 0",
+    ]);
+  });
+});
+
 describe("natsOptionsFromConfig", () => {
   it("turns the YAML keys into NatsDriver.connect options", () => {
     expect(
