@@ -135,6 +135,7 @@ const slotFields: readonly Field[] = [
   { camel: "driver", snake: "driver", check: nonEmptyString, required: true },
   { camel: "config", snake: "config", check: mapping },
   { camel: "interface", snake: "interface", check: oneOf(Object.values(SourceInterface)) },
+  { camel: "package", snake: "package", check: nonEmptyString },
 ];
 
 const slotNames = [

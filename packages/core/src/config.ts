@@ -33,6 +33,12 @@ export interface SlotBinding {
   config?: Readonly<Record<string, unknown>>;
   /** Only for the message source: which interface to consume through when the driver offers both. */
   interface?: SourceInterface;
+  /**
+   * For runners that load drivers from installed packages (`prism-consumer`): the npm package that
+   * exports the factory, for a third-party driver. Default `@prism/driver-{driver}`. Code that passes
+   * its drivers explicitly (`createConsumer`) does not use it.
+   */
+  package?: string;
 }
 
 export interface SlotsConfig {
