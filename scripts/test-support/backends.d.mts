@@ -25,3 +25,13 @@ export function restartVariable(name: "postgres" | "redis" | "nats" | "kafka" | 
 
 /** The path of a command-line tool some tests run, or undefined after a loud skip (throws under CI=true). */
 export function tool(command: string, install: string): string | undefined;
+
+/**
+ * Makes this checkout's Prometheus scrape `targets` (host:port) with `labels` until the returned function is
+ * called. Undefined after a loud skip (throws under CI=true) when PROMETHEUS_URL names another Prometheus.
+ */
+export function scrape(
+  name: string,
+  targets: readonly string[],
+  labels: Record<string, string>,
+): Promise<(() => void) | undefined>;
