@@ -15,7 +15,6 @@ import { kafka, kafkaVersion } from "./kafka.mjs";
 import { nats } from "./nats.mjs";
 import { postgres } from "./postgres.mjs";
 import { probe, settings } from "./probe.mjs";
-import { prometheus } from "./prometheus.mjs";
 import {
   failed,
   logHint,
@@ -28,6 +27,7 @@ import {
   tcpOpen,
   waitUntil,
 } from "./processes.mjs";
+import { prometheus } from "./prometheus.mjs";
 import { redis } from "./redis.mjs";
 
 export { kafkaVersion };

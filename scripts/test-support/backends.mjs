@@ -10,8 +10,8 @@ import path from "node:path";
 import { instance } from "../services/instances.mjs";
 import { isLocalHost, probe, settings } from "../services/probe.mjs";
 import { waitUntil, which } from "../services/processes.mjs";
-import { restart } from "../services/restart.mjs";
 import { targetsDir } from "../services/prometheus.mjs";
+import { restart } from "../services/restart.mjs";
 import { privatePid } from "../services/services.mjs";
 import { recordSkip } from "./skips.mjs";
 
@@ -103,7 +103,11 @@ export function tool(command, install) {
 export async function scrape(name, targets, labels) {
   const config = settings("prometheus");
   if (config.fromEnvironment) {
-    skip("prometheus", "scrape tests", `${config.envVar}=${config.url} is not this checkout's Prometheus, whose scrape targets the tests write.`);
+    skip(
+      "prometheus",
+      "scrape tests",
+      `${config.envVar}=${config.url} is not this checkout's Prometheus, whose scrape targets the tests write.`,
+    );
     return undefined;
   }
   const dir = targetsDir(instance("prometheus"));

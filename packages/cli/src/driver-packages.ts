@@ -1,7 +1,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import type { ConfigIssue, ConsumerConfig, DriverFactories, DriverFactory, SlotBinding } from "@prism/consumer-core";
+import type {
+  ConfigIssue,
+  ConsumerConfig,
+  DriverFactories,
+  DriverFactory,
+  SlotBinding,
+} from "@prism/consumer-core";
 
 /**
  * The package a slot's driver comes from: `slots.*.package` when given (an npm package name, or a path
@@ -45,14 +51,22 @@ export async function loadDriverFactories(
     try {
       module = await importPackage(name, path.dirname(path.resolve(configFile)));
     } catch (error) {
-      issues.push({ path: where, message: `cannot load ${JSON.stringify(name)}: ${(error as Error).message}` });
+      issues.push({
+        path: where,
+        message: `cannot load ${JSON.stringify(name)}: ${(error as Error).message}`,
+      });
       continue;
     }
     const exportName = factoryExport(binding.driver);
-    const fallback = module.default as Record<string, unknown> | ((...args: unknown[]) => unknown) | undefined;
+    const fallback = module.default as
+      | Record<string, unknown>
+      | ((...args: unknown[]) => unknown)
+      | undefined;
     const factory =
       module[exportName] ??
-      (typeof fallback === "function" ? fallback : (fallback as Record<string, unknown> | undefined)?.[exportName]);
+      (typeof fallback === "function"
+        ? fallback
+        : (fallback as Record<string, unknown> | undefined)?.[exportName]);
     if (typeof factory !== "function") {
       issues.push({
         path: where,
@@ -95,7 +109,10 @@ function findPackageDir(name: string, from: string): string | undefined {
 
 /** The ES module entry of a package: `exports["."]` (its `import` condition), else `module`, else `main`. */
 function entryOf(dir: string): string {
-  const manifest = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as Record<string, unknown>;
+  const manifest = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as Record<
+    string,
+    unknown
+  >;
   let entry: unknown = manifest.exports;
   if (entry && typeof entry === "object" && "." in entry) entry = (entry as Record<string, unknown>)["."];
   while (entry && typeof entry === "object" && !Array.isArray(entry)) {

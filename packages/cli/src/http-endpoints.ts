@@ -14,13 +14,23 @@ export interface Endpoints {
  * reason) and `/metrics`. Bodies are JSON with the status, counters and the reason — never a URL or a
  * credential (drivers report errors redacted).
  */
-export function serveEndpoints(endpoints: Endpoints, host: string | undefined, port: number): Promise<Server> {
+export function serveEndpoints(
+  endpoints: Endpoints,
+  host: string | undefined,
+  port: number,
+): Promise<Server> {
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://localhost");
-    if (request.method !== "GET" && request.method !== "HEAD") return send(response, 405, { error: "GET only" });
+    if (request.method !== "GET" && request.method !== "HEAD")
+      return send(response, 405, { error: "GET only" });
     if (url.pathname === "/metrics") return endpoints.metrics(request, response);
     const health = endpoints.health();
-    const summary = { status: health.status, name: health.name, inFlight: health.inFlight, counters: health.counters };
+    const summary = {
+      status: health.status,
+      name: health.name,
+      inFlight: health.inFlight,
+      counters: health.counters,
+    };
     if (url.pathname === "/healthz") return send(response, isLive(health) ? 200 : 503, summary);
     if (url.pathname === "/readyz") {
       const reason = notReadyReason(health);

@@ -14,7 +14,8 @@ const commands = { run, validate, dlq } as const;
  */
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") return io.print(help.main, name ? 0 : 2);
+  if (name === undefined || name === "--help" || name === "-h" || name === "help")
+    return io.print(help.main, name ? 0 : 2);
   const command = commands[name as keyof typeof commands];
   if (!command) return io.print(`unknown command ${JSON.stringify(name)}\n\n${help.main}`, 2, "stderr");
   try {

@@ -20,7 +20,11 @@ export async function loadProcessor(file: string): Promise<HandlerFunction> {
   }
   // CommonJS `module.exports = fn` arrives as `default`; `exports.default = fn` (TypeScript's CJS) one level down.
   let handler = module.default;
-  if (handler && typeof handler === "object" && typeof (handler as { default?: unknown }).default === "function") {
+  if (
+    handler &&
+    typeof handler === "object" &&
+    typeof (handler as { default?: unknown }).default === "function"
+  ) {
     handler = (handler as { default: unknown }).default;
   }
   if (typeof handler !== "function") {

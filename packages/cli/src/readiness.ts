@@ -4,7 +4,8 @@ import { type ConsumerHealth, ConsumerStatus } from "@prism/consumer-core";
 export function notReadyReason(health: ConsumerHealth): string | undefined {
   if (health.status !== ConsumerStatus.Running) return `consumer is ${health.status}`;
   for (const [slot, driver] of Object.entries(health.drivers)) {
-    if (driver && !driver.connected) return `${slot} is not connected${driver.lastError ? `: ${driver.lastError}` : ""}`;
+    if (driver && !driver.connected)
+      return `${slot} is not connected${driver.lastError ? `: ${driver.lastError}` : ""}`;
   }
   return undefined;
 }

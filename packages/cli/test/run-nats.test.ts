@@ -97,19 +97,32 @@ describe.runIf(nats.available && redis.available)("prism-consumer run over NATS 
       const file = config(topic);
       const out = `${tempDir()}/processed.txt`;
       await publish(topic, 0, 30);
-      const cli = startCli(["run", file, "--processor", handler, "--http", "127.0.0.1:0", "--lag-interval", "300ms"], env(out, 100));
+      const cli = startCli(
+        ["run", file, "--processor", handler, "--http", "127.0.0.1:0", "--lag-interval", "300ms"],
+        env(out, 100),
+      );
       const port = await httpPort(cli);
       const unscrape = await scrape(`cli-${run}`, [`127.0.0.1:${port}`], { run });
       try {
         const query = async (promql: string) => {
           const url = `${prometheus.url}/api/v1/query?query=${encodeURIComponent(promql)}`;
-          const body = (await (await fetch(url)).json()) as { data: { result: Array<{ value: [number, string] }> } };
+          const body = (await (await fetch(url)).json()) as {
+            data: { result: Array<{ value: [number, string] }> };
+          };
           return body.data.result.map((series) => Number(series.value[1]));
         };
-        await waitFor("30 processed in Prometheus", async () => (await query(`prism_consumer_processed_total{run="${run}"}`))[0] === 30, 60_000);
+        await waitFor(
+          "30 processed in Prometheus",
+          async () => (await query(`prism_consumer_processed_total{run="${run}"}`))[0] === 30,
+          60_000,
+        );
         // The backlog was visible while it was worked off, and is gone now.
         expect((await query(`max_over_time(prism_consumer_lag{run="${run}"}[10m])`))[0]).toBeGreaterThan(0);
-        await waitFor("lag 0 in Prometheus", async () => (await query(`prism_consumer_lag{run="${run}"}`))[0] === 0, 30_000);
+        await waitFor(
+          "lag 0 in Prometheus",
+          async () => (await query(`prism_consumer_lag{run="${run}"}`))[0] === 0,
+          30_000,
+        );
         const metrics = await get(port, "/metrics");
         expect(metrics.body).toContain("messaging_process_duration_bucket");
         expect(metrics.body).not.toMatch(/redis:\/\/|nats:\/\//); // no connection URLs served
@@ -132,7 +145,11 @@ describe.runIf(nats.available && redis.available)("prism-consumer run over NATS 
         expect(statuses).toContain(503);
         expect((await get(port, "/healthz")).status).toBe(200);
         await publish(topic, 30, 35);
-        await waitFor("the messages after the restart", () => new Set(processedLines(out)).size === 35, 30_000);
+        await waitFor(
+          "the messages after the restart",
+          () => new Set(processedLines(out)).size === 35,
+          30_000,
+        );
         expect(await stopped(cli)).toBe(0);
       } finally {
         unscrape?.();

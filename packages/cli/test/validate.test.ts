@@ -41,8 +41,12 @@ behavior: { consumer_group: g, topic: orders }
     );
     const { code, stderr } = await runCli(["validate", file]);
     expect(code).toBe(2);
-    expect(stderr).toMatch(/slots\.message_source\.driver: cannot load "@prism\/driver-nosuch": not installed/);
-    expect(stderr).toMatch(/slots\.state_store\.package: .* exports no driver factory: expected an export named otherDriver/);
+    expect(stderr).toMatch(
+      /slots\.message_source\.driver: cannot load "@prism\/driver-nosuch": not installed/,
+    );
+    expect(stderr).toMatch(
+      /slots\.state_store\.package: .* exports no driver factory: expected an export named otherDriver/,
+    );
   });
 
   it("accepts a valid config with Prism's and a third-party driver (slots.*.package, export {name}Driver)", async () => {

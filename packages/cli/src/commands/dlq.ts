@@ -1,6 +1,12 @@
 import { type ConsumerConfig, describeError, loadConfigFile, parseDuration } from "@prism/consumer-core";
 import { type BrowsableQueue, isBrowsableQueue } from "@prism/consumer-core/driver";
-import { type DeadLetterFilter, deadLetters, replayMetadata, showPayload, summarize } from "../dead-letters.js";
+import {
+  type DeadLetterFilter,
+  deadLetters,
+  replayMetadata,
+  showPayload,
+  summarize,
+} from "../dead-letters.js";
 import { loadDriverFactories } from "../driver-packages.js";
 import { help } from "../help.js";
 import { parse, UsageError } from "../internal/args.js";
@@ -26,10 +32,12 @@ export async function dlq(argv: readonly string[], io: Io): Promise<number> {
   });
   if (values.help) return io.print(help.dlq, 0);
   const [action, file, ...rest] = positionals;
-  if (!actions.includes(action as Action)) throw new UsageError(`expected dlq ${actions.join("|")} <consumer.yaml>`);
+  if (!actions.includes(action as Action))
+    throw new UsageError(`expected dlq ${actions.join("|")} <consumer.yaml>`);
   if (!file) throw new UsageError(`expected a config file: dlq ${action} <consumer.yaml>`);
   const showId = action === "show" ? rest.shift() : undefined;
-  if (action === "show" && !showId) throw new UsageError("expected the dead letter's id: dlq show <consumer.yaml> <id>");
+  if (action === "show" && !showId)
+    throw new UsageError("expected the dead letter's id: dlq show <consumer.yaml> <id>");
   if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
   const filter: DeadLetterFilter = {
     ...(values.id && { ids: new Set(values.id) }),
@@ -39,15 +47,22 @@ export async function dlq(argv: readonly string[], io: Io): Promise<number> {
     ...(values["newer-than"] && { newerThanMs: durationOption("--newer-than", values["newer-than"]) }),
   };
   const limit = values.limit === undefined ? 100 : Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit ${values.limit}: expected a whole number above 0`);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new UsageError(`--limit ${values.limit}: expected a whole number above 0`);
   const filtered = Object.keys(filter).length > 0;
   if (action === "purge" && !filtered && !values.all) {
-    throw new UsageError("purge removes dead letters for good: give a filter (--id, --error, --older-than, --newer-than) or --all");
+    throw new UsageError(
+      "purge removes dead letters for good: give a filter (--id, --error, --older-than, --newer-than) or --all",
+    );
   }
 
   const config = await loadConfigFile(file);
   if (!config.slots.deadLetterQueue) {
-    return io.print(`${file}: slots.dead_letter_queue is not set: this consumer has no dead-letter queue`, 2, "stderr");
+    return io.print(
+      `${file}: slots.dead_letter_queue is not set: this consumer has no dead-letter queue`,
+      2,
+      "stderr",
+    );
   }
   const { factories, issues } = await loadDriverFactories(config, file);
   if (issues.length > 0) return io.print(configIssues(file, issues), 2, "stderr");
@@ -74,20 +89,39 @@ export async function dlq(argv: readonly string[], io: Io): Promise<number> {
   }
 }
 
-async function list(io: Io, queue: BrowsableQueue, topic: string, filter: DeadLetterFilter, limit: number, json: boolean) {
+async function list(
+  io: Io,
+  queue: BrowsableQueue,
+  topic: string,
+  filter: DeadLetterFilter,
+  limit: number,
+  json: boolean,
+) {
   let count = 0;
-  if (!json) io.stdout.write(`${"ID".padEnd(24)} ${"FAILED".padEnd(10)} ${"ATTEMPTS".padEnd(8)} ${"TOPIC".padEnd(24)} ERROR\n`);
+  if (!json)
+    io.stdout.write(
+      `${"ID".padEnd(24)} ${"FAILED".padEnd(10)} ${"ATTEMPTS".padEnd(8)} ${"TOPIC".padEnd(24)} ERROR\n`,
+    );
   for await (const message of deadLetters(queue, topic, filter)) {
     const summary = summarize(message);
     if (json) io.stdout.write(`${JSON.stringify(summary)}\n`);
     else {
       const age = `${ago(Date.now() - summary.lastFailureAt)} ago`;
-      const row = [summary.id.padEnd(24), age.padEnd(10), String(summary.attempts ?? "?").padEnd(8), (summary.originalTopic ?? "?").padEnd(24), summary.error ?? ""];
+      const row = [
+        summary.id.padEnd(24),
+        age.padEnd(10),
+        String(summary.attempts ?? "?").padEnd(8),
+        (summary.originalTopic ?? "?").padEnd(24),
+        summary.error ?? "",
+      ];
       io.stdout.write(`${row.join(" ")}\n`);
     }
     if (++count >= limit) break;
   }
-  if (!json) io.stdout.write(`${count} dead letter${count === 1 ? "" : "s"} in "${topic}"${count >= limit ? ` (first ${limit}; --limit for more)` : ""}\n`);
+  if (!json)
+    io.stdout.write(
+      `${count} dead letter${count === 1 ? "" : "s"} in "${topic}"${count >= limit ? ` (first ${limit}; --limit for more)` : ""}\n`,
+    );
   return 0;
 }
 
@@ -100,7 +134,13 @@ async function show(io: Io, queue: BrowsableQueue, topic: string, id: string) {
   return io.print(`no dead letter ${JSON.stringify(id)} in "${topic}"`, 1, "stderr");
 }
 
-async function purge(io: Io, queue: BrowsableQueue, topic: string, filter: DeadLetterFilter, dryRun: boolean) {
+async function purge(
+  io: Io,
+  queue: BrowsableQueue,
+  topic: string,
+  filter: DeadLetterFilter,
+  dryRun: boolean,
+) {
   let removed = 0;
   let batch: string[] = [];
   const flush = async () => {
@@ -116,7 +156,10 @@ async function purge(io: Io, queue: BrowsableQueue, topic: string, filter: DeadL
     if (batch.length === 100) await flush();
   }
   await flush();
-  return io.print(`${dryRun ? "would remove" : "removed"} ${removed} dead letter${removed === 1 ? "" : "s"} from "${topic}"`, 0);
+  return io.print(
+    `${dryRun ? "would remove" : "removed"} ${removed} dead letter${removed === 1 ? "" : "s"} from "${topic}"`,
+    0,
+  );
 }
 
 /**
@@ -138,7 +181,12 @@ async function replay(
   };
   const viaQueue = config.slots.messageSource.interface === "queue" || typeof source.publish !== "function";
   const send = viaQueue ? source.enqueue?.bind(source) : source.publish?.bind(source);
-  if (!send) return io.print(`slots.message_source: driver "${config.slots.messageSource.driver}" cannot publish`, 1, "stderr");
+  if (!send)
+    return io.print(
+      `slots.message_source: driver "${config.slots.messageSource.driver}" cannot publish`,
+      1,
+      "stderr",
+    );
   const selected = [];
   for await (const message of deadLetters(queue, topic, filter)) selected.push(message);
   let replayed = 0;
@@ -153,7 +201,9 @@ async function replay(
       await send(target, message.payload, { ...replayMetadata(message, topic) });
     } catch (error) {
       failed++;
-      io.stderr.write(`could not replay ${message.id} to "${target}" (it stays in "${topic}"): ${describeError(error)}\n`);
+      io.stderr.write(
+        `could not replay ${message.id} to "${target}" (it stays in "${topic}"): ${describeError(error)}\n`,
+      );
       continue;
     }
     try {
@@ -166,13 +216,18 @@ async function replay(
       );
     }
   }
-  if (dryRun) return io.print(`would replay ${selected.length} dead letter${selected.length === 1 ? "" : "s"}`, 0);
-  return io.print(`replayed ${replayed} dead letter${replayed === 1 ? "" : "s"} from "${topic}"${failed ? `; ${failed} failed` : ""}`, failed ? 1 : 0);
+  if (dryRun)
+    return io.print(`would replay ${selected.length} dead letter${selected.length === 1 ? "" : "s"}`, 0);
+  return io.print(
+    `replayed ${replayed} dead letter${replayed === 1 ? "" : "s"} from "${topic}"${failed ? `; ${failed} failed` : ""}`,
+    failed ? 1 : 0,
+  );
 }
 
 function durationOption(option: string, text: string): number {
   const ms = parseDuration(text);
-  if (ms === undefined) throw new UsageError(`${option} ${JSON.stringify(text)}: expected a duration like 30m, 1h or 2h30m`);
+  if (ms === undefined)
+    throw new UsageError(`${option} ${JSON.stringify(text)}: expected a duration like 30m, 1h or 2h30m`);
   return ms;
 }
 

@@ -2,11 +2,11 @@ import type { Server } from "node:http";
 import {
   type Consumer,
   createConsumer,
-  describeError,
   type DriverFactories,
   type DriverFactory,
-  loadConfigFile,
+  describeError,
   type Logger,
+  loadConfigFile,
   parseDuration,
 } from "@prism/consumer-core";
 import { isLagReporting } from "@prism/consumer-core/driver";
@@ -18,7 +18,7 @@ import { parse, parseListen, UsageError } from "../internal/args.js";
 import { configIssues } from "../internal/config-issues.js";
 import { jsonLogger, StatusTerminal } from "../internal/terminal.js";
 import { messagingSystem } from "../messaging-system.js";
-import { type BatchHandler, type MessageHandler, loadProcessor } from "../processor-module.js";
+import { type BatchHandler, loadProcessor, type MessageHandler } from "../processor-module.js";
 import { prometheusMetrics } from "../prometheus-metrics.js";
 import { StatusLine } from "../status-line.js";
 import type { Io } from "./io.js";
@@ -32,7 +32,8 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   });
   if (values.help) return io.print(help.run, 0);
   const [file, ...extra] = positionals;
-  if (!file || extra.length > 0) throw new UsageError("expected one config file: run <consumer.yaml> --processor <file>");
+  if (!file || extra.length > 0)
+    throw new UsageError("expected one config file: run <consumer.yaml> --processor <file>");
   if (!values.processor) throw new UsageError("--processor <handler module> is required");
   const listen = values.http === undefined ? undefined : parseListen(values.http);
   const lagIntervalMs = values["lag-interval"] === undefined ? 5000 : durationOption(values["lag-interval"]);
@@ -87,7 +88,11 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   process.on("SIGINT", onSignal);
   try {
     await consumer.start();
-    logger.info("consuming", { name: config.name, topic: config.behavior.topic, group: config.behavior.consumerGroup });
+    logger.info("consuming", {
+      name: config.name,
+      topic: config.behavior.topic,
+      group: config.behavior.consumerGroup,
+    });
     status?.start();
     const failure = await consumer.closed();
     if (failure) logger.error("consumer failed", { error: describeError(failure) });

@@ -15,5 +15,8 @@ export async function validate(argv: readonly string[], io: Io): Promise<number>
   const { issues } = await loadDriverFactories(config, file);
   if (issues.length > 0) return io.print(configIssues(file, issues), 2, "stderr");
   const slots = Object.values(config.slots).map((binding) => `${binding.driver} (${driverPackage(binding)})`);
-  return io.print(`${file}: valid — "${config.name}" consumes "${config.behavior.topic}"; drivers ${slots.join(", ")}`, 0);
+  return io.print(
+    `${file}: valid — "${config.name}" consumes "${config.behavior.topic}"; drivers ${slots.join(", ")}`,
+    0,
+  );
 }

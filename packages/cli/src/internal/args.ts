@@ -12,7 +12,13 @@ type Values = Record<string, string | boolean | string[] | undefined>;
 export function parse<T extends OptionSpec>(
   argv: readonly string[],
   options: T,
-): { values: ReturnType<typeof parseArgs<{ options: T & { help: { type: "boolean" } }; allowPositionals: true; strict: true }>>["values"] & Values; positionals: string[] } {
+): {
+  values: ReturnType<
+    typeof parseArgs<{ options: T & { help: { type: "boolean" } }; allowPositionals: true; strict: true }>
+  >["values"] &
+    Values;
+  positionals: string[];
+} {
   try {
     return parseArgs({
       args: [...argv],
@@ -30,7 +36,9 @@ export function parseListen(text: string): { host: string | undefined; port: num
   const match = /^(?:(.*):)?(\d+)$/.exec(text);
   const port = Number(match?.[2]);
   if (!match || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new UsageError(`--http ${JSON.stringify(text)}: expected [host]:port, e.g. :9464 or 127.0.0.1:9464`);
+    throw new UsageError(
+      `--http ${JSON.stringify(text)}: expected [host]:port, e.g. :9464 or 127.0.0.1:9464`,
+    );
   }
   const host = match[1] ? match[1].replace(/^\[|\]$/g, "") : undefined;
   return { host, port };

@@ -28,7 +28,10 @@ export class StatusTerminal {
 
   /** Replaces the status line. */
   show(status: string): void {
-    this.status = status.length > (this.out.columns ?? 120) ? `${status.slice(0, (this.out.columns ?? 120) - 1)}…` : status;
+    this.status =
+      status.length > (this.out.columns ?? 120)
+        ? `${status.slice(0, (this.out.columns ?? 120) - 1)}…`
+        : status;
     this.out.write(`\r\x1b[2K${this.status}`);
   }
 
