@@ -1,5 +1,5 @@
 import { isUtf8 } from "node:buffer";
-import { DeadLetterKey, type Message, type Metadata } from "@prism/consumer-core";
+import { DeadLetterKey, type Message, type Metadata, RetryTopicKey } from "@prism/consumer-core";
 import type { BrowsableQueue } from "@prism/consumer-core/driver";
 
 /** Which dead letters a `dlq` command works on; every given criterion must hold. */
@@ -70,9 +70,9 @@ export async function* deadLetters(
   }
 }
 
-/** The metadata a replayed message carries: the original's, without the dead-letter keys. */
+/** The metadata a replayed message carries: the original's, without the dead-letter and retry-topic keys. */
 export function replayMetadata(message: Message, dlqTopic: string): Metadata {
-  const deadLetterKeys = new Set<string>(Object.values(DeadLetterKey));
+  const deadLetterKeys = new Set<string>([...Object.values(DeadLetterKey), ...Object.values(RetryTopicKey)]);
   const kept = Object.entries(message.metadata).filter(([key]) => !deadLetterKeys.has(key));
   return { ...Object.fromEntries(kept), "prism-replayed-from": `${dlqTopic}/${message.id}` };
 }

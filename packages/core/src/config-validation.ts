@@ -94,6 +94,16 @@ function behaviorFields(style: KeyStyle): readonly Field[] {
     { camel: "autoCommit", snake: "auto_commit", check: boolean },
     { camel: "commitInterval", snake: "commit_interval", check: duration(style) },
     { camel: "onExhausted", snake: "on_exhausted", check: oneOf(Object.values(ExhaustedAction)) },
+    {
+      camel: "retryTopic",
+      snake: "retry_topic",
+      check: mapping,
+      nested: [
+        { camel: "topic", snake: "topic", check: nonEmptyString },
+        { camel: "delay", snake: "delay", check: positiveDuration(style), required: true },
+        { camel: "maxRounds", snake: "max_rounds", check: integerBetween(1, maxRetriesLimit) },
+      ],
+    },
     { camel: "deadLetterTopic", snake: "dead_letter_topic", check: nonEmptyString },
     { camel: "shutdownTimeout", snake: "shutdown_timeout", check: duration(style) },
     { camel: "processingTimeout", snake: "processing_timeout", check: duration(style) },
@@ -192,6 +202,7 @@ export function validateConfig(raw: unknown, style: KeyStyle = "camel", source?:
       ? undefined
       : checkFields(root.behavior, "behavior", behaviorFields(style), style, issues);
 
+  if (behavior) issues.push(...crossFieldIssues(behavior, "behavior", style));
   if (issues.length > 0) throw new ConfigError(issues, source);
   const config: ConsumerConfig = {
     name: name as string,
@@ -206,8 +217,24 @@ export function validateConfig(raw: unknown, style: KeyStyle = "camel", source?:
 export function validateBehavior(raw: unknown, path = "behavior"): BehaviorConfig {
   const issues: ConfigIssue[] = [];
   const behavior = checkFields(raw, path, behaviorFields("camel"), "camel", issues);
+  if (behavior) issues.push(...crossFieldIssues(behavior, path, "camel"));
   if (issues.length > 0 || !behavior) throw new ConfigError(issues);
   return behavior as unknown as BehaviorConfig;
+}
+
+/** Settings that only make sense together. */
+function crossFieldIssues(behavior: Record<string, unknown>, path: string, style: KeyStyle): ConfigIssue[] {
+  const retryTopic = style === "snake" ? "retry_topic" : "retryTopic";
+  const onExhausted = style === "snake" ? "on_exhausted" : "onExhausted";
+  if (behavior.onExhausted === ExhaustedAction.RetryTopic && behavior.retryTopic === undefined) {
+    return [
+      {
+        path: `${path}.${retryTopic}`,
+        message: `required with ${onExhausted}: "retry-topic" (at least its delay)`,
+      },
+    ];
+  }
+  return [];
 }
 
 function checkFields(

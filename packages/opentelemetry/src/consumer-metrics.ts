@@ -35,6 +35,7 @@ const durationBuckets = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 
  * | `prism.consumer.failed` | counter | failed attempts (`prism.timed_out` for a deadline) |
  * | `prism.consumer.retried` | counter | retries scheduled |
  * | `prism.consumer.dead_lettered` / `.dropped` | counter | messages given up |
+ * | `prism.consumer.retry_topic` / `.parked` | counter | messages sent to the retry topic / parked |
  * | `prism.consumer.filtered` / `.deduplicated` | counter | messages done without processing |
  * | `prism.consumer.commits` | counter | checkpoints written |
  * | `messaging.process.duration` | histogram (s) | each attempt (`error.type` when it failed) |
@@ -59,6 +60,8 @@ export function meterConsumer(consumer: InstrumentableConsumer, options: Consume
   const retried = counter("prism.consumer.retried", "Retries scheduled", "{attempt}");
   const deadLettered = counter("prism.consumer.dead_lettered", "Messages sent to the dead-letter queue");
   const dropped = counter("prism.consumer.dropped", "Messages given up without a dead-letter queue");
+  const sentToRetryTopic = counter("prism.consumer.retry_topic", "Messages sent to the retry topic");
+  const parked = counter("prism.consumer.parked", "Messages parked, their partition stopped until a restart");
   const filtered = counter("prism.consumer.filtered", "Messages that did not match the filter");
   const deduplicated = counter(
     "prism.consumer.deduplicated",
@@ -110,6 +113,8 @@ export function meterConsumer(consumer: InstrumentableConsumer, options: Consume
     consumer.on("retrying", () => retried.add(1, common)),
     consumer.on("deadLettered", () => deadLettered.add(1, common)),
     consumer.on("dropped", () => dropped.add(1, common)),
+    consumer.on("sentToRetryTopic", () => sentToRetryTopic.add(1, common)),
+    consumer.on("parked", () => parked.add(1, common)),
     consumer.on("filtered", () => filtered.add(1, common)),
     consumer.on("deduplicated", () => deduplicated.add(1, common)),
     consumer.on("committed", () => commits.add(1, common)),

@@ -91,6 +91,10 @@ export function traceConsumer(consumer: InstrumentableConsumer, options: Consume
       outcome(message, "dead-letter", "dead-lettered", failure),
     ),
     consumer.on("dropped", ({ message, failure }) => outcome(message, "drop", "dropped", failure)),
+    consumer.on("sentToRetryTopic", ({ message, failure }) =>
+      outcome(message, "retry-topic", "sent-to-retry-topic", failure),
+    ),
+    consumer.on("parked", ({ message, failure }) => outcome(message, "park", "parked", failure)),
     consumer.on("filtered", ({ message }) => outcome(message, "process", "filtered")),
     consumer.on("deduplicated", ({ message }) => outcome(message, "process", "deduplicated")),
   ];
