@@ -44,21 +44,14 @@ export interface ConsumerTracingOptions {
  */
 export function traceConsumer(consumer: InstrumentableConsumer, options: ConsumerTracingOptions = {}) {
   const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(instrumentationScope);
-  const spans = new WeakMap<Message, Span>();
-  const base = (message: Message): Attributes => ({
-    [Attr.Destination]: message.topic,
-    [Attr.OperationType]: "process",
-    [Attr.OperationName]: "process",
-    [Attr.MessageId]: message.id,
-    [Attr.BrokerDeliveries]: message.deliveryAttempt,
-    ...(message.position && { [Attr.Partition]: message.position.partition }),
-    ...(options.system && { [Attr.System]: options.system }),
-  });
-  consumer.use(deliveryTracing(tracer, spans, base, options.propagator));
-  consumer.use(attemptTracing(tracer, spans), "attempt");
+  // Delivery spans of failed deliveries, so that what happens to their messages next (dead-lettered,
+  // parked, …) is recorded as their child; successful deliveries never need the lookup.
+  const failedSpans = new WeakMap<Message, Span>();
+  consumer.use(deliveryTracing(tracer, failedSpans, options));
+  consumer.use(attemptTracing(tracer), "attempt");
 
   const outcome = (message: Message, name: string, result: string, failure?: FailureRecord) => {
-    const parent = spans.get(message);
+    const parent = failedSpans.get(message);
     const ctx = parent
       ? trace.setSpan(context.active(), parent)
       : extractTraceContext(message.metadata, options.propagator);
@@ -68,10 +61,13 @@ export function traceConsumer(consumer: InstrumentableConsumer, options: Consume
       {
         kind: name === "process" ? SpanKind.CONSUMER : SpanKind.PRODUCER,
         attributes: {
-          ...base(message),
+          ...messageAttributes(message),
+          [Attr.OperationType]: "process",
+          [Attr.Destination]: message.topic,
           [Attr.ConsumerGroup]: group,
           [Attr.ConsumerName]: consumerName,
           [Attr.Outcome]: result,
+          ...(options.system && { [Attr.System]: options.system }),
           ...(failure && { [Attr.FailureReason]: failure.error, [Attr.MaxAttempts]: failure.attempts }),
         },
       },
@@ -80,8 +76,9 @@ export function traceConsumer(consumer: InstrumentableConsumer, options: Consume
     span.end();
   };
   const off = [
-    consumer.on("retrying", ({ messages, nextAttempt, delayMs, error }) => {
-      spans.get(messages[0] as Message)?.addEvent("retry", {
+    // Fired inside the delivery's context: the active span is its delivery span.
+    consumer.on("retrying", ({ nextAttempt, delayMs, error }) => {
+      trace.getActiveSpan()?.addEvent("retry", {
         [Attr.Attempt]: nextAttempt,
         "prism.retry.delay_ms": delayMs,
         [Attr.FailureReason]: describeError(error),
@@ -103,50 +100,75 @@ export function traceConsumer(consumer: InstrumentableConsumer, options: Consume
   };
 }
 
+function messageAttributes(message: Message): Attributes {
+  const attributes: Attributes = {
+    [Attr.MessageId]: message.id,
+    [Attr.BrokerDeliveries]: message.deliveryAttempt,
+  };
+  if (message.position) attributes[Attr.Partition] = message.position.partition;
+  return attributes;
+}
+
 /** The delivery span: around all attempts, in the context the message carries. */
 function deliveryTracing(
   tracer: Tracer,
-  spans: WeakMap<Message, Span>,
-  base: (message: Message) => Attributes,
-  propagator: TraceContextPropagator | undefined,
+  failedSpans: WeakMap<Message, Span>,
+  options: ConsumerTracingOptions,
 ): Middleware {
+  // What every delivery of one run shares, built once per run (its identity).
+  let identity: Delivery["consumer"] | undefined;
+  let shared: Attributes = {};
   return (next) => (delivery) => {
+    if (delivery.consumer !== identity) {
+      identity = delivery.consumer;
+      shared = {
+        [Attr.Destination]: identity.topic,
+        [Attr.OperationType]: "process",
+        [Attr.OperationName]: "process",
+        [Attr.ConsumerGroup]: identity.group,
+        [Attr.ConsumerName]: identity.name,
+        [Attr.ClientId]: identity.member,
+        [Attr.MaxAttempts]: delivery.maxAttempts,
+        ...(options.system && { [Attr.System]: options.system }),
+      };
+    }
     const messages = delivery.messages;
     const first = messages[0] as Message;
     const single = messages.length === 1;
-    const parent = single ? extractTraceContext(first.metadata, propagator) : context.active();
-    const links: Link[] = single
-      ? []
-      : messages.flatMap((message) => {
-          const linked = trace.getSpanContext(extractTraceContext(message.metadata, propagator));
-          return linked ? [{ context: linked }] : [];
-        });
-    const attributes: Attributes = {
-      ...base(first),
-      [Attr.ConsumerGroup]: delivery.consumer.group,
-      [Attr.ConsumerName]: delivery.consumer.name,
-      [Attr.ClientId]: delivery.consumer.member,
-      [Attr.MaxAttempts]: delivery.maxAttempts,
-    };
+    const parent = single ? extractTraceContext(first.metadata, options.propagator) : context.active();
+    const links: Link[] = [];
     if (!single) {
-      delete attributes[Attr.MessageId];
-      attributes[Attr.BatchCount] = messages.length;
+      for (const message of messages) {
+        const linked = trace.getSpanContext(extractTraceContext(message.metadata, options.propagator));
+        if (linked) links.push({ context: linked });
+      }
     }
     const span = tracer.startSpan(
-      `process ${delivery.consumer.topic}`,
-      { kind: SpanKind.CONSUMER, attributes, links },
+      `process ${identity.topic}`,
+      { kind: SpanKind.CONSUMER, attributes: shared, links },
       parent,
     );
-    for (const message of messages) spans.set(message, span);
-    return settle(span, () => context.with(trace.setSpan(parent, span), next, undefined, delivery));
+    if (single) {
+      span.setAttribute(Attr.MessageId, first.id);
+      span.setAttribute(Attr.BrokerDeliveries, first.deliveryAttempt);
+      if (first.position) span.setAttribute(Attr.Partition, first.position.partition);
+    } else {
+      span.setAttribute(Attr.BatchCount, messages.length);
+    }
+    return settle(
+      span,
+      () => context.with(trace.setSpan(parent, span), next, undefined, delivery),
+      () => {
+        for (const message of messages) failedSpans.set(message, span);
+      },
+    );
   };
 }
 
-/** One span per attempt, a child of the delivery span. */
-function attemptTracing(tracer: Tracer, spans: WeakMap<Message, Span>): Middleware {
+/** One span per attempt, a child of the delivery span (the active one). */
+function attemptTracing(tracer: Tracer): Middleware {
   return (next) => (delivery: Delivery) => {
-    const owner = spans.get(delivery.messages[0] as Message);
-    const parent: Context = owner ? trace.setSpan(context.active(), owner) : context.active();
+    const parent: Context = context.active();
     const span = tracer.startSpan(
       `attempt ${delivery.consumer.topic}`,
       {
@@ -160,11 +182,12 @@ function attemptTracing(tracer: Tracer, spans: WeakMap<Message, Span>): Middlewa
 }
 
 /** Runs `work`, ends the span with its outcome; synchronous work stays synchronous. */
-function settle(span: Span, work: () => void | Promise<void>): void | Promise<void> {
+function settle(span: Span, work: () => void | Promise<void>, onFailure?: () => void): void | Promise<void> {
   let result: void | Promise<void>;
   try {
     result = work();
   } catch (error) {
+    onFailure?.();
     failed(span, error);
     throw error;
   }
@@ -172,6 +195,7 @@ function settle(span: Span, work: () => void | Promise<void>): void | Promise<vo
     return (result as Promise<void>).then(
       () => succeeded(span),
       (error: unknown) => {
+        onFailure?.();
         failed(span, error);
         throw error;
       },
@@ -179,7 +203,6 @@ function settle(span: Span, work: () => void | Promise<void>): void | Promise<vo
   }
   succeeded(span);
 }
-
 function succeeded(span: Span): void {
   span.setAttribute(Attr.Outcome, "processed");
   span.end();
