@@ -53,6 +53,7 @@ behavior:
 
 describePluginEndToEnd({
   plugin: "kafka-postgres",
+  resumesFromCheckpoint: true,
   available: kafka.available && postgres.available,
   yaml,
   unreachableYaml: (names) => yaml(names, ["127.0.0.1:1"]),

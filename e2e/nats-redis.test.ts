@@ -44,6 +44,7 @@ behavior:
 
 describePluginEndToEnd({
   plugin: "nats-redis",
+  resumesFromCheckpoint: false,
   available: nats.available && redis.available,
   yaml,
   unreachableYaml: (names) => yaml(names, "nats://127.0.0.1:1"),

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { compareOffsets } from "@prism/consumer-core";
+import { compareOffsets } from "@prism/consumer-core/driver";
 import pg from "pg";
 import { sources } from "./sources.mjs";
 

@@ -33,7 +33,7 @@ describe("YAML config", () => {
         maxRetries: 3,
         batchSize: 0,
         autoCommit: true,
-        commitInterval: "5s",
+        commitInterval: 5000,
       },
     });
   });

@@ -73,7 +73,7 @@ behavior: { consumer_group: g, topic: t, on_exhausted: retry-topic }
         "on_exhausted: retry-topic, retry_topic: { delay: 5m, max_rounds: 2 }",
       ),
     );
-    expect(withDelay.behavior.retryTopic).toEqual({ delay: "5m", maxRounds: 2 });
+    expect(withDelay.behavior.retryTopic).toEqual({ delay: 300_000, maxRounds: 2 });
   });
 });
 

@@ -58,6 +58,16 @@ export type { Logger } from "./logger.js";
 export { consoleLogger, redactUrl, silentLogger } from "./logger.js";
 export type { Message, Metadata, Offset, Position } from "./message.js";
 export { compareOffsets } from "./offsets.js";
+export type {
+  JsonSchema,
+  KeyStyle,
+  OptionField,
+  OptionsSchema,
+  OptionType,
+  ReadOptions,
+  Resolved,
+} from "./options.js";
+export { defineOptions, option } from "./options.js";
 export type { PollingOptions } from "./polling-iterable.js";
 export { pollingIterable } from "./polling-iterable.js";
 export type { PushChannel } from "./push-channel.js";

@@ -12,7 +12,12 @@ export type {
 } from "./config.js";
 export { ExhaustedAction, Ordering, SourceInterface } from "./config.js";
 export type { KeyStyle } from "./config-validation.js";
-export { maxRetriesLimit, validateBehavior, validateConfig } from "./config-validation.js";
+export {
+  consumerConfigJsonSchema,
+  maxRetriesLimit,
+  validateBehavior,
+  validateConfig,
+} from "./config-validation.js";
 export type { LoadConfigOptions } from "./config-yaml.js";
 export { loadConfigFile, parseConfigYaml } from "./config-yaml.js";
 export type { ConsumerBindOptions, ConsumerOptions } from "./consumer.js";

@@ -1,4 +1,4 @@
-import { formatDuration, parseDuration } from "./duration.js";
+import { formatDuration, parseDuration, timerLimitProblem } from "./duration.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 
 /** YAML files use snake_case keys (as in the seed); TypeScript objects use camelCase. */
@@ -6,9 +6,6 @@ export type KeyStyle = "snake" | "camel";
 
 /** A JSON Schema fragment (draft 2020-12), for editors. */
 export type JsonSchema = Readonly<Record<string, unknown>>;
-
-/** Longest delay a Node.js timer can hold (about 24.8 days): a longer one would fire at once. */
-export const maxTimerMs = 2 ** 31 - 1;
 
 /**
  * One option's type: how a value is checked and converted — the same in YAML and in code, except that
@@ -226,24 +223,25 @@ export const option = {
   /**
    * A duration, resolved to milliseconds: text like "250ms", "5s", "1m30s" (or, in code, a number of
    * milliseconds; in YAML a bare number other than 0 is ambiguous — Go reads nanoseconds — and refused).
-   * At most what a timer can hold (about 24.8 days) unless `max` says less.
+   * At most what a timer can hold (about 24.8 days), or `max`; with `positive`, above zero.
    */
-  duration(o: { min?: number; max?: number } = {}): OptionType<number> {
-    const max = Math.min(o.max ?? maxTimerMs, maxTimerMs);
-    const min = o.min ?? 0;
+  duration(o: { positive?: boolean; max?: number } = {}): OptionType<number> {
+    const min = o.positive ? 1 : 0;
     return {
       read: (v, style) => {
         if (style === "snake" && typeof v === "number" && v !== 0) {
           return { problem: `expected a duration with a unit like "5s" or "250ms", got ${show(v)}` };
         }
         const ms = parseDuration(v);
-        if (ms === undefined)
+        if (ms === undefined) {
           return { problem: `expected a duration like "5s", "250ms" or "1m30s", got ${show(v)}` };
-        if (ms < min)
-          return { problem: `expected a duration of at least ${formatDuration(min)}, got ${show(v)}` };
-        if (ms > max)
-          return { problem: `expected a duration of at most ${formatDuration(max)}, got ${show(v)}` };
-        return { value: ms };
+        }
+        if (ms < min) return { problem: `expected a duration above zero, got ${show(v)}` };
+        if (o.max !== undefined && ms > o.max) {
+          return { problem: `expected a duration of at most ${formatDuration(o.max)}, got ${show(v)}` };
+        }
+        const tooLong = timerLimitProblem(ms, show(v));
+        return tooLong ? { problem: tooLong } : { value: ms };
       },
       jsonSchema: (style) => ({
         ...(style === "snake" ? { anyOf: [{ type: "string", pattern: durationPattern }, { const: 0 }] } : {}),
@@ -311,6 +309,17 @@ export const option = {
         return { value: out };
       },
       jsonSchema: (style) => ({ type: "object", additionalProperties: value.jsonSchema(style) }),
+    };
+  },
+
+  /** Any mapping, passed through unchecked (e.g. a driver's settings, checked by the driver). */
+  mapping(): OptionType<Readonly<Record<string, unknown>>> {
+    return {
+      read: (v) =>
+        typeof v === "object" && v !== null && !Array.isArray(v)
+          ? { value: v as Record<string, unknown> }
+          : { problem: `expected a mapping, got ${show(v)}` },
+      jsonSchema: () => ({ type: "object" }),
     };
   },
 

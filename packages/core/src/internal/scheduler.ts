@@ -80,22 +80,23 @@ export class Scheduler {
         continue;
       }
       // One at a time, inline: messages finish in source order, so the checkpoint needs no record of them.
+      this.inFlight = 1;
       const result = this.runOne(next.value);
       if (isPromiseLike(result)) await result;
       if (buffered) await this.runBuffered(buffered);
     }
   }
 
+  /** Runs one message counted in `inFlight` (from the moment it was taken). */
   private runOne(message: Message): void | Promise<void> {
-    this.inFlight = 1;
     const result = this.o.pipeline.deliverOne(message);
     if (isPromiseLike(result)) return result.then(() => this.ranOne());
     this.ranOne();
   }
 
   private ranOne(): void {
-    this.inFlight = 0;
-    if (this.idleWaiters.length > 0) this.notifyIdle();
+    this.inFlight--;
+    if (this.inFlight === 0 && this.idleWaiters.length > 0) this.notifyIdle();
   }
 
   /**
@@ -108,9 +109,14 @@ export class Scheduler {
       const messages = buffered.takeBuffered(bufferedRun);
       if (messages.length === 0) return;
       this.o.hub.received(messages.length);
+      // Taken is in flight: a source giving partitions up waits for these too (idle()).
+      this.inFlight += messages.length;
       for (const [index, message] of messages.entries()) {
         if (this.stopping) {
-          await this.o.pipeline.release(messages.slice(index));
+          const rest = messages.slice(index);
+          await this.o.pipeline.release(rest);
+          this.inFlight -= rest.length;
+          if (this.inFlight === 0) this.notifyIdle();
           return;
         }
         const result = this.runOne(message);

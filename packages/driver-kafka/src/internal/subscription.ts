@@ -245,6 +245,7 @@ export class Subscription {
   /** A new generation's assignment: revoked partitions are forgotten, the rest positioned at once. */
   private assign(partitions: number[]): void {
     const next = new Set(partitions);
+    const previous = this.assigned;
     for (const partition of this.assigned) {
       if (next.has(partition)) continue;
       this.bump(partition);
@@ -257,7 +258,7 @@ export class Subscription {
     this.positions.clear();
     for (const partition of next) {
       this.owned.add(partition);
-      const positioning = this.position(partition);
+      const positioning = this.position(partition, !previous.has(partition));
       // Awaited by the partition's next batch (which fails with the error); never unhandled.
       positioning.catch(() => {});
       this.positions.set(partition, positioning);
@@ -364,8 +365,14 @@ export class Subscription {
     }
   }
 
-  /** Where `partition` starts in this generation, sought at once (not when its next batch comes). */
-  private async position(partition: number): Promise<bigint | undefined> {
+  /**
+   * Where `partition` starts in this generation, sought at once (not when its next batch comes). A
+   * partition new to this member may come from one that is committing it right now — kafkajs rejoins
+   * without waiting when it notices a rebalance between batches — so its checkpoint is read one heartbeat
+   * interval later, after that commit.
+   */
+  private async position(partition: number, arriving: boolean): Promise<bigint | undefined> {
+    if (arriving) await new Promise((resolve) => setTimeout(resolve, this.o.options.heartbeatIntervalMs));
     const start = await this.startOffset(partition, this.o.progress(partition));
     if (start !== undefined && this.assigned.has(partition) && !this.closing) {
       this.o.progress(partition).next = start;
