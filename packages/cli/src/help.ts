@@ -19,7 +19,8 @@ Exit codes: 0 done, 1 failed, 2 invalid config or usage.`,
 Loads the config, creates each slot's driver from its installed package (@prism/driver-<driver>, or
 slots.*.package), loads the handler module's default export (ESM or CommonJS; a function
 (message, delivery) => void | Promise<void>, or (messages, delivery) with batch_size > 0), starts, and on
-SIGTERM or SIGINT stops gracefully within behavior.shutdown_timeout (a second signal exits at once).
+SIGTERM or SIGINT stops gracefully within behavior.shutdown_timeout (another signal a second or more later
+exits at once).
 
 Options:
   --processor <file>    the handler module (required)

@@ -74,13 +74,16 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   const status = terminal
     ? new StatusLine(consumer, isLagReporting(source) ? source : undefined, (line) => terminal.show(line))
     : undefined;
-  let signals = 0;
+  // Wrappers (npm, pnpm, a shell) often pass one Ctrl-C on as SIGINT and SIGTERM at once: only a second
+  // signal a second or more after the first means "exit now".
+  let firstSignalAt: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) {
+    if (firstSignalAt !== undefined && Date.now() - firstSignalAt < 1000) return;
+    if (firstSignalAt !== undefined) {
       logger.warn(`${signal} again: exiting without waiting`, {});
       process.exit(130);
     }
+    firstSignalAt = Date.now();
     logger.info(`${signal}: stopping (finishing in-flight work, committing)`, {});
     void consumer.stop().catch((error) => logger.error("stop failed", { error: describeError(error) }));
   };
