@@ -34,6 +34,7 @@ export type { Duration } from "./duration.js";
 export { formatDuration, maxDurationMs, parseDuration, timerLimitProblem } from "./duration.js";
 export type { ConfigIssue, PrismErrorOptions } from "./errors.js";
 export {
+  backendError,
   ConfigError,
   describeError,
   isNetworkError,
@@ -62,12 +63,13 @@ export type {
   JsonSchema,
   KeyStyle,
   OptionField,
+  OptionsOf,
   OptionsSchema,
   OptionType,
   ReadOptions,
   Resolved,
 } from "./options.js";
-export { defineOptions, option } from "./options.js";
+export { defineOptions, option, show } from "./options.js";
 export type { PollingOptions } from "./polling-iterable.js";
 export { pollingIterable } from "./polling-iterable.js";
 export type { PushChannel } from "./push-channel.js";

@@ -86,8 +86,8 @@ behavior: { consumer_group: g, topic: t }
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      "slots.state_store.config.colour: unknown key; expected one of capacity, retention, visibility_timeout, acknowledged_subscriptions",
       'slots.state_store.config.capacity: expected an integer >= 1, got "lots"',
-      "slots.state_store.config.colour: unknown key; expected one of capacity, retention, visibility_timeout",
     ]);
     expect(closed).toBe(1);
   });

@@ -1,12 +1,14 @@
 import { createConnection } from "node:net";
 import { describe, expect, it } from "vitest";
 import {
+  backendError,
   describeError,
   isNetworkError,
   isPrismError,
   isRetryable,
   PermanentError,
   PrismError,
+  PrismErrorCode,
 } from "./errors.js";
 
 describe("errors", () => {
@@ -39,5 +41,21 @@ describe("errors", () => {
     expect(describeError(new Error("boom"))).toBe("boom");
     expect(describeError("text")).toBe("text");
     expect(describeError({ a: 1 })).toBe('{"a":1}');
+  });
+});
+
+describe("backendError", () => {
+  it("makes an unavailable backend retryable and a refusal final, and passes a PrismError unchanged", () => {
+    const refused = Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
+    const down = backendError(refused, true, 'redis XADD "orders" failed');
+    expect(down).toMatchObject({
+      code: PrismErrorCode.BackendUnavailable,
+      retryable: true,
+      message: 'redis XADD "orders" failed: connect ECONNREFUSED',
+      cause: refused,
+    });
+    const denied = backendError(new Error("NOPERM"), false, "redis GET failed");
+    expect(denied).toMatchObject({ code: PrismErrorCode.BackendRejected, retryable: false });
+    expect(backendError(denied, true, "again")).toBe(denied);
   });
 });

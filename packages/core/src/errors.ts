@@ -130,6 +130,21 @@ export function isNetworkError(error: unknown, depth = 0): boolean {
   return isNetworkError(cause, depth + 1);
 }
 
+/**
+ * A client's error as the `PrismError` the consumer acts on: BACKEND_UNAVAILABLE (retryable) when
+ * `unavailable` says the server is down or passing through a state, BACKEND_REJECTED (not retryable)
+ * otherwise, so an unknown failure surfaces instead of being retried forever. A `PrismError` passes
+ * unchanged. `message` says what failed, e.g. `redis XADD "orders" failed`; the cause's text is added.
+ */
+export function backendError(error: unknown, unavailable: boolean, message: string): PrismError {
+  if (isPrismError(error)) return error;
+  const code = unavailable ? PrismErrorCode.BackendUnavailable : PrismErrorCode.BackendRejected;
+  return new PrismError(code, `${message}: ${describeError(error)}`, {
+    cause: error,
+    retryable: unavailable,
+  });
+}
+
 /** A readable one-line description of anything thrown. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;

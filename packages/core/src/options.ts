@@ -30,6 +30,8 @@ export interface OptionField<T> {
   readonly default?: T;
   /** The YAML key when it is not the snake_case of the TypeScript one. */
   readonly snake?: string;
+  /** Other keys that mean the same (e.g. the seed's `url` for `connection_string`); one of them at most. */
+  readonly aliases?: readonly string[];
   /** For code only (a client instance, a logger): YAML cannot give it and rejects it as unknown. */
   readonly codeOnly?: boolean;
   /** Shown in the JSON Schema. */
@@ -46,15 +48,20 @@ type HasDefault<F> = F extends { readonly default: unknown }
 
 /** The resolved options of a schema: fields with a default or required are always set. */
 export type Resolved<F extends Record<string, Field>> = {
-  readonly [K in keyof F as HasDefault<F[K]> extends true ? K : never]: FieldValue<F[K]>;
+  readonly [K in keyof F as HasDefault<F[K]> extends true ? K : never]-?: FieldValue<F[K]>;
 } & {
   readonly [K in keyof F as HasDefault<F[K]> extends true ? never : K]?: FieldValue<F[K]>;
 };
 
+/** The resolved options a schema reads: `OptionsOf<typeof redisOptions>`. */
+export type OptionsOf<S> = S extends OptionsSchema<infer Out> ? Out : never;
+
 export interface ReadOptions {
   readonly style: KeyStyle;
-  /** Where the mapping sits, for messages: `slots.state_store.config`, `RedisDriver options`. */
+  /** Where the mapping sits, for messages: `slots.state_store.config`, or `options` for a driver's `connect` options. */
   readonly path: string;
+  /** Fill in the defaults (default true); false returns only what was given, checked and converted. */
+  readonly defaults?: boolean;
 }
 
 /** A set of options declared once: read from YAML (snake_case) or code (camelCase), described as JSON Schema. */
@@ -85,7 +92,7 @@ export function defineOptions<F extends Record<string, Field>>(fields: F): Optio
     }
     const record = raw as Record<string, unknown>;
     const known = entries.filter((e) => o.style === "camel" || !e.codeOnly);
-    const names = known.map((e) => keyOf(e, o.style));
+    const names = known.flatMap((e) => [keyOf(e, o.style), ...(e.aliases ?? [])]);
     for (const key of Object.keys(record)) {
       if (!names.includes(key))
         issues.push({ path: at(key), message: `unknown key; expected one of ${names.join(", ")}` });
@@ -93,11 +100,18 @@ export function defineOptions<F extends Record<string, Field>>(fields: F): Optio
     const out: Record<string, unknown> = {};
     const before = issues.length;
     for (const entry of known) {
-      const key = keyOf(entry, o.style);
+      const given = [keyOf(entry, o.style), ...(entry.aliases ?? [])].filter((k) => record[k] != null);
+      if (given.length > 1) {
+        issues.push({
+          path: at(given[1] as string),
+          message: `give ${given[0]} or its alias ${given[1]}, not both`,
+        });
+      }
+      const key = given[0] ?? keyOf(entry, o.style);
       const value = record[key];
       if (value === undefined || value === null) {
         if (entry.required) issues.push({ path: at(key), message: "required" });
-        else if (entry.default !== undefined) out[entry.camel] = entry.default;
+        else if (entry.default !== undefined && o.defaults !== false) out[entry.camel] = entry.default;
         continue;
       }
       const read = readNested(entry.type, value, o.style, at(key), issues);
@@ -182,8 +196,9 @@ export const option = {
     };
   },
 
-  integer(o: { min?: number; max?: number } = {}): OptionType<number> {
-    const expected = range("an integer", o.min, o.max);
+  /** `hint` replaces "an integer from …" in messages, for a range with a meaning (`-1 (forever) or …`). */
+  integer(o: { min?: number; max?: number; hint?: string } = {}): OptionType<number> {
+    const expected = o.hint ?? range("an integer", o.min, o.max);
     return {
       read: (v, style) => {
         const n = style === "snake" && typeof v === "string" && v.trim() !== "" ? Number(v) : v;
@@ -391,5 +406,6 @@ export function show(value: unknown): string {
   if (Array.isArray(value)) return "a list";
   if (value === null) return "null";
   if (typeof value === "object") return "a mapping";
+  if (typeof value === "function") return "a function";
   return String(value);
 }

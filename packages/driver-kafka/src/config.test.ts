@@ -43,19 +43,20 @@ describe("parseKafkaConfig", () => {
       createTopics: false,
       partitions: 6,
       replicationFactor: 3,
-      sessionTimeoutMs: 45_000,
-      heartbeatIntervalMs: 3000,
+      sessionTimeout: 45_000,
+      heartbeatInterval: 3000,
       partitionsConsumedConcurrently: 4,
       bufferSize: 512,
-      commitIntervalMs: 2000,
-      connectionTimeoutMs: 1500,
+      commitInterval: 2000,
+      connectionTimeout: 1500,
     });
   });
 
   it("accepts brokers as one comma-separated string (e.g. from ${KAFKA_BROKERS}) and numeric strings", () => {
-    expect(parseKafkaConfig({ brokers: "a:9092, b:9092", partitions: "3" }, path)).toEqual({
+    expect(parseKafkaConfig({ brokers: "a:9092, b:9092", partitions: "3", ssl: "true" }, path)).toEqual({
       brokers: ["a:9092", "b:9092"],
       partitions: 3,
+      ssl: true,
     });
   });
 
@@ -77,15 +78,37 @@ describe("parseKafkaConfig", () => {
       }),
     ).toEqual([
       `${path}.colour: unknown key; expected one of brokers, client_id, ssl, sasl, create_topics, partitions, replication_factor, session_timeout, heartbeat_interval, partitions_consumed_concurrently, buffer_size, commit_interval, connection_timeout`,
-      `${path}.brokers: expected a list of "host:port" (or one comma-separated string)`,
+      `${path}.brokers: item 1: expected "host:port", got "localhost"`,
       `${path}.ssl: expected true or false, got "yes"`,
+      `${path}.sasl.password: expected a non-empty string, got a number`,
       `${path}.partitions: expected an integer >= 1, got 0`,
-      `${path}.session_timeout: expected a duration like "30s", got "soon"`,
-      `${path}.sasl: username and password must be strings (take the password from an environment variable)`,
+      `${path}.session_timeout: expected a duration like "5s", "250ms" or "1m30s", got "soon"`,
     ]);
     expect(issues({})).toEqual([`${path}.brokers: required, e.g. ["localhost:9092"]`]);
-    expect(issues({ brokers: ["a:1"], sasl: { mechanism: "gssapi" } })).toEqual([
-      `${path}.sasl.mechanism: expected one of plain, scram-sha-256, scram-sha-512, got "gssapi"`,
+    expect(issues({ brokers: ["a:1"], sasl: { mechanism: "gssapi", username: "svc" } })).toEqual([
+      `${path}.sasl.mechanism: expected one of "plain", "scram-sha-256", "scram-sha-512", got "gssapi"`,
+      `${path}.sasl.password: required`,
+    ]);
+  });
+
+  it("throws a ConfigError for bad options in code too, and wants brokers or a client", async () => {
+    const { KafkaDriver } = await import("./kafka-driver.js");
+    const error = await KafkaDriver.connect({
+      brokers: [],
+      sessionTimeout: "soon",
+      heartbeatInterval: 0,
+      logger: console.log as never,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'options.brokers: expected a list of "host:port" (or one comma-separated string), got a list',
+      'options.sessionTimeout: expected a duration like "5s", "250ms" or "1m30s", got "soon"',
+      "options.heartbeatInterval: expected a duration above zero, got 0",
+      "options.logger: expected a Logger, got a function",
+    ]);
+    const missing = await KafkaDriver.connect({}).catch((e: unknown) => e);
+    expect((missing as ConfigError).issues).toEqual([
+      { path: "options.brokers", message: 'required, e.g. ["localhost:9092"]' },
     ]);
   });
 });

@@ -1,18 +1,20 @@
 import {
   ConfigError,
   type ConfigIssue,
+  type Duration,
+  defineOptions,
   type Logger,
-  parseDuration,
-  timerLimitProblem,
+  type OptionsOf,
+  option,
 } from "@prism/consumer-core/driver";
 import type { Kafka } from "kafkajs";
 
 export type SaslMechanism = "plain" | "scram-sha-256" | "scram-sha-512";
 
-/** Settings of a `KafkaDriver`; YAML uses the snake_case keys in the README's table. */
+/** Settings of a `KafkaDriver`; YAML uses the snake_case keys in the README's table. Durations: "10s" or ms. */
 export interface KafkaDriverOptions {
-  /** `host:port` of one or more brokers. */
-  readonly brokers: readonly string[];
+  /** `host:port` of one or more brokers; required unless `kafka` is given. */
+  readonly brokers?: readonly string[];
   readonly clientId?: string;
   readonly ssl?: boolean;
   readonly sasl?: { readonly mechanism: SaslMechanism; readonly username: string; readonly password: string };
@@ -26,17 +28,17 @@ export interface KafkaDriverOptions {
    * Group session timeout: a member that crashed loses its partitions after it (a member that stops
    * leaves the group at once). Default 10 s.
    */
-  readonly sessionTimeoutMs?: number;
+  readonly sessionTimeout?: Duration;
   /** How often a member tells the group it is alive, and learns of a rebalance. Default 1 s. */
-  readonly heartbeatIntervalMs?: number;
+  readonly heartbeatInterval?: Duration;
   /** Partitions fetched and handed over in parallel by one subscription. Default 1. */
   readonly partitionsConsumedConcurrently?: number;
   /** Messages held between the client and the consumer per subscription. Default 256. */
   readonly bufferSize?: number;
   /** How often acknowledged queue offsets are committed to the Kafka group. Default 1 s. */
-  readonly commitIntervalMs?: number;
+  readonly commitInterval?: Duration;
   /** Initial connection timeout per broker. Default 3 s. */
-  readonly connectionTimeoutMs?: number;
+  readonly connectionTimeout?: Duration;
   /** Receives kafkajs's warnings and errors. Default: none. */
   readonly logger?: Logger;
   /** An existing kafkajs client to use instead of `brokers`/`ssl`/`sasl` (not closed by the driver). */
@@ -62,126 +64,89 @@ export interface ResolvedKafkaOptions {
   readonly kafka: Kafka | undefined;
 }
 
+const broker = option.string({ pattern: /^[^\s:]+:\d+$/, hint: '"host:port"' });
+const isKafka = (v: unknown): v is Kafka =>
+  typeof v === "object" && v !== null && typeof (v as Kafka).consumer === "function";
+const isLogger = (v: unknown): v is Logger =>
+  typeof v === "object" && v !== null && typeof (v as Logger).warn === "function";
+
+const saslOptions = defineOptions({
+  mechanism: { type: option.oneOf(["plain", "scram-sha-256", "scram-sha-512"] as const), required: true },
+  username: { type: option.string(), required: true },
+  // Take it from an environment variable (`${KAFKA_PASSWORD}`); it is never echoed.
+  password: { type: option.string({ secret: true }), required: true },
+});
+
+/** The driver's options, declared once for YAML (snake_case) and code (camelCase). */
+export const kafkaOptions = defineOptions({
+  brokers: {
+    type: option.list(broker, {
+      commaSeparated: true,
+      min: 1,
+      hint: 'a list of "host:port" (or one comma-separated string)',
+    }),
+  },
+  clientId: { type: option.string(), default: "prism-consumer" },
+  ssl: { type: option.boolean(), default: false },
+  sasl: saslOptions.type,
+  createTopics: { type: option.boolean(), default: true },
+  partitions: { type: option.integer({ min: 1 }), default: 1 },
+  replicationFactor: { type: option.integer({ min: 1 }), default: 1 },
+  sessionTimeout: { type: option.duration({ positive: true }), default: 10_000 },
+  heartbeatInterval: { type: option.duration({ positive: true }), default: 1000 },
+  partitionsConsumedConcurrently: { type: option.integer({ min: 1 }), default: 1 },
+  bufferSize: { type: option.integer({ min: 1 }), default: 256 },
+  commitInterval: { type: option.duration({ positive: true }), default: 1000 },
+  connectionTimeout: { type: option.duration({ positive: true }), default: 3000 },
+  logger: { type: option.instance(isLogger, "a Logger"), codeOnly: true },
+  kafka: { type: option.instance(isKafka, "a kafkajs Kafka client"), codeOnly: true },
+});
+
+/** Checks `KafkaDriver.connect` options and applies the defaults; throws `ConfigError` naming `options.*`. */
 export function resolveOptions(options: KafkaDriverOptions): ResolvedKafkaOptions {
+  const o = readChecked(options as Readonly<Record<string, unknown>>, "camel", "options") as OptionsOf<
+    typeof kafkaOptions
+  >;
   return {
-    brokers: options.brokers,
-    clientId: options.clientId ?? "prism-consumer",
-    ssl: options.ssl ?? false,
-    sasl: options.sasl,
-    createTopics: options.createTopics ?? true,
-    partitions: options.partitions ?? 1,
-    replicationFactor: options.replicationFactor ?? 1,
-    sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000,
-    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 1000,
-    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
-    bufferSize: options.bufferSize ?? 256,
-    commitIntervalMs: options.commitIntervalMs ?? 1000,
-    connectionTimeoutMs: options.connectionTimeoutMs ?? 3000,
-    logger: options.logger,
-    kafka: options.kafka,
+    brokers: o.brokers ?? [],
+    clientId: o.clientId,
+    ssl: o.ssl,
+    sasl: o.sasl,
+    createTopics: o.createTopics,
+    partitions: o.partitions,
+    replicationFactor: o.replicationFactor,
+    sessionTimeoutMs: o.sessionTimeout,
+    heartbeatIntervalMs: o.heartbeatInterval,
+    partitionsConsumedConcurrently: o.partitionsConsumedConcurrently,
+    bufferSize: o.bufferSize,
+    commitIntervalMs: o.commitInterval,
+    connectionTimeoutMs: o.connectionTimeout,
+    logger: o.logger,
+    kafka: o.kafka,
   };
 }
 
-const keys = [
-  "brokers",
-  "client_id",
-  "ssl",
-  "sasl",
-  "create_topics",
-  "partitions",
-  "replication_factor",
-  "session_timeout",
-  "heartbeat_interval",
-  "partitions_consumed_concurrently",
-  "buffer_size",
-  "commit_interval",
-  "connection_timeout",
-] as const;
-
-/** Reads a slot's `config` mapping (the seed's `brokers: [...]` and the keys above) into options. */
+/** Reads a slot's `config` mapping (the seed's `brokers: [...]` and the keys in the README) into options. */
 export function parseKafkaConfig(
   config: Readonly<Record<string, unknown>>,
   path: string,
 ): KafkaDriverOptions {
+  return readChecked(config, "snake", path) as KafkaDriverOptions;
+}
+
+/** Reads the options; brokers are required unless a client is given (in code), and not with one. */
+function readChecked(raw: Readonly<Record<string, unknown>>, style: "snake" | "camel", path: string) {
   const issues: ConfigIssue[] = [];
-  const problem = (key: string, message: string) => issues.push({ path: `${path}.${key}`, message });
-  const out: Record<string, unknown> = {};
-
-  for (const key of Object.keys(config)) {
-    if (!(keys as readonly string[]).includes(key))
-      problem(key, `unknown key; expected one of ${keys.join(", ")}`);
+  const options = kafkaOptions.collect(raw, { style, path, defaults: style === "camel" }, issues);
+  const given = (key: string) => raw[key] != null;
+  if (!given("brokers") && !given("kafka")) {
+    issues.push({ path: `${path}.brokers`, message: 'required, e.g. ["localhost:9092"]' });
   }
-  const brokers = config.brokers;
-  const list = typeof brokers === "string" ? brokers.split(",").map((b) => b.trim()) : brokers;
-  if (brokers === undefined) problem("brokers", 'required, e.g. ["localhost:9092"]');
-  else if (
-    !Array.isArray(list) ||
-    list.length === 0 ||
-    !list.every((b) => typeof b === "string" && /^[^\s:]+:\d+$/.test(b))
-  ) {
-    problem("brokers", 'expected a list of "host:port" (or one comma-separated string)');
-  } else out.brokers = list;
-
-  const text = (key: string, target: string) => {
-    const value = config[key];
-    if (value === undefined) return;
-    if (typeof value === "string" && value !== "") out[target] = value;
-    else problem(key, "expected a non-empty string");
-  };
-  const flag = (key: string, target: string) => {
-    const value = config[key];
-    if (value === undefined) return;
-    if (typeof value === "boolean") out[target] = value;
-    else problem(key, `expected true or false, got ${JSON.stringify(value)}`);
-  };
-  const integer = (key: string, target: string, min: number) => {
-    const value = typeof config[key] === "string" ? Number(config[key]) : config[key];
-    if (config[key] === undefined) return;
-    if (typeof value === "number" && Number.isInteger(value) && value >= min) out[target] = value;
-    else problem(key, `expected an integer >= ${min}, got ${JSON.stringify(config[key])}`);
-  };
-  const duration = (key: string, target: string) => {
-    if (config[key] === undefined) return;
-    const ms = parseDuration(config[key]);
-    const tooLong = ms === undefined ? undefined : timerLimitProblem(ms, JSON.stringify(config[key]));
-    if (tooLong) problem(key, tooLong);
-    else if (ms !== undefined && ms > 0) out[target] = ms;
-    else problem(key, `expected a duration like "30s", got ${JSON.stringify(config[key])}`);
-  };
-
-  text("client_id", "clientId");
-  flag("ssl", "ssl");
-  flag("create_topics", "createTopics");
-  integer("partitions", "partitions", 1);
-  integer("replication_factor", "replicationFactor", 1);
-  duration("session_timeout", "sessionTimeoutMs");
-  duration("heartbeat_interval", "heartbeatIntervalMs");
-  integer("partitions_consumed_concurrently", "partitionsConsumedConcurrently", 1);
-  integer("buffer_size", "bufferSize", 1);
-  duration("commit_interval", "commitIntervalMs");
-  duration("connection_timeout", "connectionTimeoutMs");
-
-  const sasl = config.sasl;
-  if (sasl !== undefined) {
-    const record =
-      typeof sasl === "object" && sasl !== null && !Array.isArray(sasl)
-        ? (sasl as Record<string, unknown>)
-        : undefined;
-    const mechanisms = ["plain", "scram-sha-256", "scram-sha-512"];
-    if (!record) problem("sasl", "expected a mapping with mechanism, username and password");
-    else if (!mechanisms.includes(String(record.mechanism))) {
-      problem(
-        "sasl.mechanism",
-        `expected one of ${mechanisms.join(", ")}, got ${JSON.stringify(record.mechanism)}`,
-      );
-    } else if (typeof record.username !== "string" || typeof record.password !== "string") {
-      // The password itself is never echoed.
-      problem(
-        "sasl",
-        "username and password must be strings (take the password from an environment variable)",
-      );
-    } else out.sasl = { mechanism: record.mechanism, username: record.username, password: record.password };
+  if (given("kafka")) {
+    for (const key of ["brokers", "ssl", "sasl"].filter(given)) {
+      issues.push({ path: `${path}.${key}`, message: "not used with options.kafka; set it on the client" });
+    }
   }
-  if (issues.length > 0) throw new ConfigError(issues);
-  return out as unknown as KafkaDriverOptions;
+  if (issues.length > 0 || options === undefined) throw new ConfigError(issues);
+  return options;
 }

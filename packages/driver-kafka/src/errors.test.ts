@@ -9,7 +9,7 @@ const kafka = await backend("kafka");
 
 describe("mapKafkaError", () => {
   it("maps a refused connection (real kafkajs error) to a retryable BACKEND_UNAVAILABLE", async () => {
-    const error = await KafkaDriver.connect({ brokers: ["127.0.0.1:1"], connectionTimeoutMs: 200 }).catch(
+    const error = await KafkaDriver.connect({ brokers: ["127.0.0.1:1"], connectionTimeout: 200 }).catch(
       (e) => e,
     );
     expect(isPrismError(error) && error.code).toBe(PrismErrorCode.BackendUnavailable);

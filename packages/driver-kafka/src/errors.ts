@@ -1,4 +1,4 @@
-import { describeError, isPrismError, PrismError, PrismErrorCode } from "@prism/consumer-core/driver";
+import { backendError, type PrismError } from "@prism/consumer-core/driver";
 
 /** Errors kafkajs marks retriable are not always about the connection; these names always are. */
 const unavailableNames = new Set([
@@ -23,7 +23,6 @@ const rejectedNames = new Set([
  * authentication, authorization and invalid requests are `BACKEND_REJECTED`.
  */
 export function mapKafkaError(error: unknown, action: string): PrismError {
-  if (isPrismError(error)) return error;
   const name = (error as { name?: unknown } | undefined)?.name;
   const retriable = (error as { retriable?: unknown } | undefined)?.retriable;
   const cause = (error as { cause?: unknown } | undefined)?.cause;
@@ -33,11 +32,7 @@ export function mapKafkaError(error: unknown, action: string): PrismError {
     (retriable === true &&
       !(typeof name === "string" && rejectedNames.has(name)) &&
       !/AUTHORIZATION|SASL/.test(type));
-  return new PrismError(
-    unavailable ? PrismErrorCode.BackendUnavailable : PrismErrorCode.BackendRejected,
-    `kafka: ${action} failed: ${describeError(error)}`,
-    { cause: error, retryable: unavailable },
-  );
+  return backendError(error, unavailable, `kafka: ${action} failed`);
 }
 
 /** kafkajs wraps the last attempt's error when it gives up; an auth failure stays an auth failure. */

@@ -82,7 +82,10 @@ export class KafkaDriver
       await admin.listTopics();
     } catch (error) {
       await admin.disconnect().catch(() => {});
-      throw mapKafkaError(error, `connecting to ${resolved.brokers.join(",")}`);
+      throw mapKafkaError(
+        error,
+        `connecting to ${resolved.brokers.join(",") || "the brokers of the given kafkajs client"}`,
+      );
     }
     return new KafkaDriver(kafka, admin, resolved);
   }

@@ -16,7 +16,7 @@ const deleteCreated = (created: CreatedNames) => deleteTopicsAndGroups(brokers, 
 
 // Three partitions, so ordering, sharing and resuming are checked per partition.
 const connect = () =>
-  KafkaDriver.connect({ brokers, partitions: 3, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000 });
+  KafkaDriver.connect({ brokers, partitions: 3, sessionTimeout: 10_000, heartbeatInterval: 1000 });
 const features = { consumerGroups: true, persistent: true, ordered: true, resumable: true } as const;
 const harness = {
   quietMs: 2000,

@@ -30,7 +30,7 @@ const bytes = (value: string) => new TextEncoder().encode(value);
 const text = (data: Uint8Array) => new TextDecoder().decode(data);
 
 const connect = () =>
-  KafkaDriver.connect({ brokers, partitions: 3, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000 });
+  KafkaDriver.connect({ brokers, partitions: 3, sessionTimeout: 10_000, heartbeatInterval: 1000 });
 
 function behavior(topic: string, overrides: Partial<BehaviorConfig> = {}): BehaviorConfig {
   return {

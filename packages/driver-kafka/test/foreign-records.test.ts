@@ -56,7 +56,7 @@ async function writeRaw(topic: string): Promise<void> {
 
 /** Consumes `topic` from the start until "after" arrives; memstore keeps the state and the DLQ. */
 async function consume(topic: string, sourceInterface: SourceInterface) {
-  const source = await KafkaDriver.connect({ brokers, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000 });
+  const source = await KafkaDriver.connect({ brokers, sessionTimeout: 10_000, heartbeatInterval: 1000 });
   const store = new MemStore();
   const received: Message[] = [];
   const consumer = new Consumer({
@@ -153,8 +153,8 @@ describe.runIf(kafka.available)("a driver failure that retrying cannot fix", () 
     await store.set(stateKey(group, topic, "corrupt"), new TextEncoder().encode(JSON.stringify(state)));
     const source = await KafkaDriver.connect({
       brokers,
-      sessionTimeoutMs: 10_000,
-      heartbeatIntervalMs: 1000,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1000,
     });
     const consumer = new Consumer({
       name: "corrupt",

@@ -20,11 +20,24 @@ describe("memstoreDriver", () => {
     }
     expect(caught).toBeInstanceOf(ConfigError);
     expect((caught as ConfigError).issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      "slots.state_store.config.size: unknown key; expected one of capacity, retention, visibility_timeout, " +
+        "acknowledged_subscriptions",
       "slots.state_store.config.capacity: expected an integer >= 1, got 0",
       'slots.state_store.config.retention: expected an integer >= 0, got "all"',
-      'slots.state_store.config.visibility_timeout: expected a duration like "30s", got "soon"',
-      "slots.state_store.config.size: unknown key; expected one of capacity, retention, visibility_timeout",
+      'slots.state_store.config.visibility_timeout: expected a duration like "5s", "250ms" or "1m30s", got "soon"',
     ]);
+  });
+
+  it("reads YAML as every driver does: numbers as text, durations with units", () => {
+    expect(() => memstoreDriver({ capacity: "20", visibility_timeout: "1s" }, context)).not.toThrow();
+    expect(() => memstoreDriver({ visibility_timeout: 30 }, context)).toThrow(
+      'slots.state_store.config.visibility_timeout: expected a duration with a unit like "5s" or "250ms", got 30',
+    );
+  });
+
+  it("throws a ConfigError, not a RangeError, for bad options in code", () => {
+    expect(() => new MemStore({ capacity: 0 })).toThrow(ConfigError);
+    expect(() => new MemStore({ capacity: 0 })).toThrow("options.capacity: expected an integer >= 1, got 0");
   });
 
   it("refuses a visibility timeout longer than a timer can wait", () => {

@@ -18,35 +18,9 @@ import type {
 import { MemKeyValue } from "./internal/key-value.js";
 import { TopicLog } from "./internal/topic-log.js";
 import { WorkQueue } from "./internal/work-queue.js";
+import { type MemStoreOptions, memStoreOptions } from "./options.js";
 
-export interface MemStoreOptions {
-  /**
-   * Bound on buffered messages: per topic, how far the slowest subscriber group may lag; per queue,
-   * how many messages may wait or be pending. `publish`/`enqueue` wait (never drop) while full.
-   * Default 10,000.
-   */
-  readonly capacity?: number;
-  /**
-   * Messages a topic keeps for replay (new groups, resuming) once every group has received them.
-   * Default: all of them (`Infinity`).
-   */
-  readonly retention?: number;
-  /**
-   * How long a received queue message (or one of an acknowledged subscription) may stay unsettled
-   * before it is delivered again. Default 30 s.
-   */
-  readonly visibilityTimeoutMs?: number;
-  /** Clock for timestamps and TTLs, in epoch ms. Default `Date.now`. */
-  readonly now?: () => number;
-  /**
-   * Offer acknowledged subscriptions (`subscribeAcknowledged`): a consumer then acknowledges each pub/sub
-   * message after processing, and one it never settles goes to the group's other members after
-   * `visibilityTimeoutMs`. For several consumers of one group in one process; it costs bookkeeping per
-   * message. Default false: a consumer reads pub/sub topics through the group's cursor, its checkpoint
-   * the record.
-   */
-  readonly acknowledgedSubscriptions?: boolean;
-}
+export type { MemStoreOptions } from "./options.js";
 
 /**
  * Everything in one process: key/value with TTL, pub/sub topics (durable groups, replay, resume from a
@@ -74,12 +48,14 @@ export class MemStore
   private readonly now: () => number;
   private readonly acknowledging: boolean;
 
+  /** Invalid options throw a `ConfigError` naming each one. */
   constructor(options: MemStoreOptions = {}) {
-    this.capacity = positive("capacity", options.capacity ?? 10_000);
-    this.retention = atLeastZero("retention", options.retention ?? Number.POSITIVE_INFINITY);
-    this.visibilityTimeoutMs = positive("visibilityTimeoutMs", options.visibilityTimeoutMs ?? 30_000);
-    this.now = options.now ?? Date.now;
-    this.acknowledging = options.acknowledgedSubscriptions ?? false;
+    const o = memStoreOptions.read(options, { style: "camel", path: "options" });
+    this.capacity = o.capacity;
+    this.retention = o.retention;
+    this.visibilityTimeoutMs = o.visibilityTimeout;
+    this.now = o.now ?? Date.now;
+    this.acknowledging = o.acknowledgedSubscriptions;
     this.keyValue = new MemKeyValue(this.now);
   }
 
@@ -128,7 +104,7 @@ export class MemStore
   /**
    * With `acknowledgedSubscriptions`: like `subscribe`, but each message stays pending until
    * `acknowledge`d or `reject`ed (also after the iteration ended); one left unsettled for
-   * `visibilityTimeoutMs` goes to the group again. A checkpoint from `resumeAfter` positions only a group
+   * `visibilityTimeout` goes to the group again. A checkpoint from `resumeAfter` positions only a group
    * that does not exist yet. Without it, resolves `undefined`.
    */
   async subscribeAcknowledged(
@@ -241,14 +217,4 @@ export class MemStore
 
 function resumeKey(topic: string, group: string): string {
   return `${topic}\u0000${group}`;
-}
-
-function positive(name: string, value: number): number {
-  if (!(value > 0)) throw new RangeError(`MemStore: ${name} must be > 0, got ${value}`);
-  return value;
-}
-
-function atLeastZero(name: string, value: number): number {
-  if (!(value >= 0)) throw new RangeError(`MemStore: ${name} must be >= 0, got ${value}`);
-  return value;
 }

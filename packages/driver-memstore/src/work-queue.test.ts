@@ -42,7 +42,7 @@ describe("MemStore queue", () => {
   });
 
   it("redelivers a message left unsettled past the visibility timeout", async () => {
-    const store = new MemStore({ visibilityTimeoutMs: 20 });
+    const store = new MemStore({ visibilityTimeout: 20 });
     await store.enqueue("q", bytes("a"));
     await store.enqueue("q", bytes("b"));
     const iterator = (await store.receive("q"))[Symbol.asyncIterator]();

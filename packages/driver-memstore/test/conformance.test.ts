@@ -9,7 +9,7 @@ import { MemStore } from "../src/index.js";
 describePubSubConformance({
   name: "memstore",
   // Unsettled messages of acknowledged subscriptions come back after 300 ms.
-  create: () => new MemStore({ visibilityTimeoutMs: 300, acknowledgedSubscriptions: true }),
+  create: () => new MemStore({ visibilityTimeout: 300, acknowledgedSubscriptions: true }),
   features: {
     consumerGroups: true,
     persistent: true,
@@ -23,7 +23,7 @@ describePubSubConformance({
 describeQueueConformance({
   name: "memstore",
   // Unsettled messages come back after 300 ms, so the crashed-consumer case runs quickly.
-  create: () => new MemStore({ visibilityTimeoutMs: 300, acknowledgedSubscriptions: true }),
+  create: () => new MemStore({ visibilityTimeout: 300 }),
   features: { consumerGroups: false, persistent: true, ordered: true, resumable: false },
   harness: { quietMs: 500 },
 });

@@ -125,7 +125,7 @@ describe("resolveNatsOptions", () => {
         max_reconnects: "ten",
         tls: "yes",
         name: "",
-        jetstream: "true",
+        jetstream: "maybe",
         stream: "orders.stream",
         create_streams: 1,
         storage: "disk",
@@ -145,17 +145,17 @@ describe("resolveNatsOptions", () => {
       `${path}.max_reconnects: expected -1 (forever) or an integer >= 0, got "ten"`,
       `${path}.tls: expected true or false, got "yes"`,
       `${path}.name: expected a non-empty string, got ""`,
-      `${path}.jetstream: expected true or false, got "true"`,
+      `${path}.jetstream: expected true or false, got "maybe"`,
       `${path}.stream: expected letters, digits, "-", "_" and {subject}, got "orders.stream"`,
       `${path}.create_streams: expected true or false, got 1`,
-      `${path}.storage: expected "file" or "memory", got "disk"`,
-      `${path}.ack_wait: expected a positive duration like "30s" or "500ms", got "soon"`,
+      `${path}.storage: expected one of "file", "memory", got "disk"`,
+      `${path}.ack_wait: expected a duration like "5s", "250ms" or "1m30s", got "soon"`,
       `${path}.max_deliver: expected -1 (unlimited) or an integer >= 1, got 0`,
-      `${path}.nak_delay: expected a duration like "30s" or "500ms", got "-1s"`,
+      `${path}.nak_delay: expected a duration like "5s", "250ms" or "1m30s", got "-1s"`,
       `${path}.fetch_batch: expected an integer >= 1, got 0`,
       `${path}.core_buffer: expected an integer >= 1, got 1.5`,
       `${path}.kv_bucket: expected letters, digits, "-" and "_", got "prism.state"`,
-      `${path}.kv_storage: expected "file" or "memory", got "disk"`,
+      `${path}.kv_storage: expected one of "file", "memory", got "disk"`,
       `${path}.create_buckets: expected true or false, got "no"`,
     ]);
   });
@@ -169,8 +169,8 @@ describe("resolveNatsOptions", () => {
   it("rejects a zero ack_wait, a bare number as a YAML duration, and a URL with a path or no host", () => {
     expect(issuesOf({ ack_wait: "0s", nak_delay: 5, url: "nats://host:4222/x,  " })).toEqual([
       `${path}.url: expected nats://host:port or tls://host:port URLs, got "nats://host:4222/x", ""`,
-      `${path}.ack_wait: expected a positive duration like "30s" or "500ms", got "0s"`,
-      `${path}.nak_delay: expected a duration like "30s" or "500ms", got 5`,
+      `${path}.ack_wait: expected a duration above zero, got "0s"`,
+      `${path}.nak_delay: expected a duration with a unit like "5s" or "250ms", got 5`,
     ]);
     expect(issuesOf({ url: 4222 })).toEqual([
       `${path}.url: expected a URL such as "nats://127.0.0.1:4222" or a comma-separated list, got 4222`,
@@ -182,7 +182,6 @@ describe("resolveNatsOptions", () => {
     expect(lines).toEqual([
       `${path}.url: expected nats://host:port or tls://host:port URLs, got "nats://prism:***@host:4222/oops"`,
       `${path}.password: expected a non-empty string, got a number`,
-      `${path}.password: required with user`,
     ]);
     expect(lines.join("\n")).not.toContain("hunter2");
     expect(lines.join("\n")).not.toContain("12345");
@@ -203,7 +202,7 @@ describe("resolveNatsOptions", () => {
     ]);
     expect(issuesOf({ connection: "nats://x", logger: console.log, ack_wait: "1s" }, "camel")).toEqual([
       `${path}.ack_wait: unknown key; expected one of url, connection, maxReconnects, user, password, token, tls, name, jetstream, stream, createStreams, storage, ackWait, maxDeliver, nakDelay, fetchBatch, coreBuffer, kvBucket, kvStorage, createBuckets, logger`,
-      `${path}.connection: expected a NatsConnection from @nats-io/transport-node, got a string`,
+      `${path}.connection: expected a NatsConnection from @nats-io/transport-node, got "nats://x"`,
       `${path}.logger: expected a Logger, got a function`,
     ]);
   });
@@ -229,8 +228,17 @@ describe("natsOptionsFromConfig", () => {
     ).toEqual({
       url: "nats://localhost:4222",
       maxReconnects: 10,
-      ackWait: "5s",
+      ackWait: 5000,
     });
+  });
+
+  it("takes numbers and booleans written as text, which is what ${VAR} substitution gives", () => {
+    expect(
+      natsOptionsFromConfig(
+        { max_reconnects: "10", jetstream: "false", fetch_batch: "16", max_deliver: "-1" },
+        path,
+      ),
+    ).toEqual({ maxReconnects: 10, jetstream: false, fetchBatch: 16, maxDeliver: -1 });
   });
 
   it("throws the ConfigError with the YAML paths", () => {

@@ -4,10 +4,12 @@ import {
   type ConfigIssue,
   consoleLogger,
   type Duration,
+  defineOptions,
   type Logger,
-  parseDuration,
+  type OptionType,
+  option,
   redactUrl,
-  timerLimitProblem,
+  show,
 } from "@prism/consumer-core/driver";
 import { defaultStreamTemplate, subjectPlaceholder } from "./internal/names.js";
 import { parseServer, serverList } from "./internal/servers.js";
@@ -84,103 +86,81 @@ export interface ResolvedNatsOptions {
 export const defaultNatsUrl = "nats://127.0.0.1:4222";
 
 type Style = "camel" | "snake";
-type Check = (value: unknown, style: Style) => string | undefined;
 
-const text: Check = (v) =>
-  typeof v === "string" && v.trim() !== "" ? undefined : `expected a non-empty string, got ${show(v)}`;
-// Never echo a secret, not even a wrong one.
-const secret: Check = (v) =>
-  typeof v === "string" && v !== "" ? undefined : `expected a non-empty string, got ${typeName(v)}`;
-const flag: Check = (v) => (typeof v === "boolean" ? undefined : `expected true or false, got ${show(v)}`);
-const integer =
-  (min: number, rule = `an integer >= ${min}`): Check =>
-  (v) =>
-    typeof v === "number" && Number.isInteger(v) && v >= min ? undefined : `expected ${rule}, got ${show(v)}`;
-const duration =
-  (positive: boolean): Check =>
-  (v, style) => {
-    // As in core: a bare number in YAML is ambiguous (Go reads nanoseconds), so a unit is required there.
-    const ms = style === "snake" && typeof v === "number" && v !== 0 ? undefined : parseDuration(v);
-    return ms === undefined || (positive && ms <= 0)
-      ? `expected a${positive ? " positive" : ""} duration like "30s" or "500ms", got ${show(v)}`
-      : timerLimitProblem(ms, show(v));
-  };
-const urls: Check = (v) => {
-  const list = typeof v === "string" ? v.split(",") : Array.isArray(v) ? v : undefined;
-  if (!list || list.length === 0 || list.some((u) => typeof u !== "string")) {
-    return `expected a URL such as "${defaultNatsUrl}" or a comma-separated list, got ${show(v)}`;
-  }
-  const bad = (list as string[]).filter((u) => parseServer(u) === undefined);
-  return bad.length === 0
-    ? undefined
-    : `expected nats://host:port or tls://host:port URLs, got ${bad.map((u) => JSON.stringify(redactUrl(u.trim()))).join(", ")}`;
-};
-const streamTemplate: Check = (v) => {
-  const problem = text(v, "camel");
-  if (problem) return problem;
-  const fixed = (v as string).replaceAll(subjectPlaceholder, "");
-  return /[^A-Za-z0-9_-]/.test(fixed)
-    ? `expected letters, digits, "-", "_" and ${subjectPlaceholder}, got ${show(v)}`
-    : undefined;
-};
-// As @nats-io/kv requires; the bucket's stream is KV_{bucket}.
-const bucket: Check = (v) =>
-  typeof v === "string" && /^[-\w]+$/.test(v)
-    ? undefined
-    : `expected letters, digits, "-" and "_", got ${show(v)}`;
-const storage: Check = (v) =>
-  v === "file" || v === "memory" ? undefined : `expected "file" or "memory", got ${show(v)}`;
-const maxDeliver: Check = (v) =>
-  typeof v === "number" && Number.isInteger(v) && (v === -1 || v >= 1)
-    ? undefined
-    : `expected -1 (unlimited) or an integer >= 1, got ${show(v)}`;
-const connection: Check = (v) =>
-  typeof v === "object" && v !== null && typeof (v as NatsConnection).subscribe === "function"
-    ? undefined
-    : `expected a NatsConnection from @nats-io/transport-node, got ${typeName(v)}`;
-const logger: Check = (v) =>
-  typeof v === "object" && v !== null && typeof (v as Logger).warn === "function"
-    ? undefined
-    : `expected a Logger, got ${typeName(v)}`;
-
-interface Field {
-  readonly camel: keyof NatsDriverOptions;
-  readonly snake: string;
-  readonly check: Check;
-  /** Only in TypeScript options (objects cannot come from YAML). */
-  readonly codeOnly?: boolean;
-  /** Settings of a connection the driver opens; meaningless with `connection`. */
-  readonly connecting?: boolean;
-}
-
-const fields: readonly Field[] = [
-  { camel: "url", snake: "url", check: urls, connecting: true },
-  { camel: "connection", snake: "connection", check: connection, codeOnly: true },
-  {
-    camel: "maxReconnects",
-    snake: "max_reconnects",
-    check: integer(-1, "-1 (forever) or an integer >= 0"),
-    connecting: true,
+const urls: OptionType<string | string[]> = {
+  read: (v) => {
+    const list = typeof v === "string" ? v.split(",") : Array.isArray(v) ? v : undefined;
+    if (!list || list.length === 0 || list.some((u) => typeof u !== "string")) {
+      return {
+        problem: `expected a URL such as "${defaultNatsUrl}" or a comma-separated list, got ${show(v)}`,
+      };
+    }
+    const bad = (list as string[]).filter((u) => parseServer(u) === undefined);
+    // URLs may carry credentials: shown redacted, even when wrong.
+    return bad.length === 0
+      ? { value: v as string | string[] }
+      : {
+          problem: `expected nats://host:port or tls://host:port URLs, got ${bad.map((u) => JSON.stringify(redactUrl(u.trim()))).join(", ")}`,
+        };
   },
-  { camel: "user", snake: "user", check: secret, connecting: true },
-  { camel: "password", snake: "password", check: secret, connecting: true },
-  { camel: "token", snake: "token", check: secret, connecting: true },
-  { camel: "tls", snake: "tls", check: flag, connecting: true },
-  { camel: "name", snake: "name", check: text, connecting: true },
-  { camel: "jetstream", snake: "jetstream", check: flag },
-  { camel: "stream", snake: "stream", check: streamTemplate },
-  { camel: "createStreams", snake: "create_streams", check: flag },
-  { camel: "storage", snake: "storage", check: storage },
-  { camel: "ackWait", snake: "ack_wait", check: duration(true) },
-  { camel: "maxDeliver", snake: "max_deliver", check: maxDeliver },
-  { camel: "nakDelay", snake: "nak_delay", check: duration(false) },
-  { camel: "fetchBatch", snake: "fetch_batch", check: integer(1) },
-  { camel: "coreBuffer", snake: "core_buffer", check: integer(1) },
-  { camel: "kvBucket", snake: "kv_bucket", check: bucket },
-  { camel: "kvStorage", snake: "kv_storage", check: storage },
-  { camel: "createBuckets", snake: "create_buckets", check: flag },
-  { camel: "logger", snake: "logger", check: logger, codeOnly: true },
-];
+  jsonSchema: () => ({ anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }] }),
+};
+const streamTemplate: OptionType<string> = {
+  read: (v) => {
+    const fixed = typeof v === "string" ? v.replaceAll(subjectPlaceholder, "") : undefined;
+    return typeof v === "string" && v.trim() !== "" && !/[^A-Za-z0-9_-]/.test(fixed as string)
+      ? { value: v }
+      : { problem: `expected letters, digits, "-", "_" and ${subjectPlaceholder}, got ${show(v)}` };
+  },
+  jsonSchema: () => ({ type: "string", pattern: "^([A-Za-z0-9_-]|\\{subject\\})+$" }),
+};
+const isConnection = (v: unknown): v is NatsConnection =>
+  typeof v === "object" && v !== null && typeof (v as NatsConnection).subscribe === "function";
+const isLogger = (v: unknown): v is Logger =>
+  typeof v === "object" && v !== null && typeof (v as Logger).warn === "function";
+const storage = option.oneOf(["file", "memory"] as const);
+
+/** The driver's options, declared once for YAML (snake_case) and code (camelCase). */
+export const natsOptions = defineOptions({
+  url: urls,
+  connection: {
+    type: option.instance(isConnection, "a NatsConnection from @nats-io/transport-node"),
+    codeOnly: true,
+  },
+  maxReconnects: { type: option.integer({ min: -1, hint: "-1 (forever) or an integer >= 0" }), default: -1 },
+  user: option.string({ secret: true }),
+  password: option.string({ secret: true }),
+  token: option.string({ secret: true }),
+  tls: option.boolean(),
+  name: option.string(),
+  jetstream: { type: option.boolean(), default: true },
+  stream: { type: streamTemplate, default: defaultStreamTemplate },
+  createStreams: { type: option.boolean(), default: true },
+  storage: { type: storage, default: "file" as const },
+  ackWait: { type: option.duration({ positive: true }), default: 30_000 },
+  maxDeliver: {
+    type: option.either(
+      option.integer({ min: -1, max: -1 }),
+      option.integer({ min: 1 }),
+      "-1 (unlimited) or an integer >= 1",
+    ),
+    default: -1,
+  },
+  nakDelay: { type: option.duration(), default: 0 },
+  fetchBatch: { type: option.integer({ min: 1 }), default: 64 },
+  coreBuffer: { type: option.integer({ min: 1 }), default: 10_000 },
+  // As @nats-io/kv requires; the bucket's stream is KV_{bucket}.
+  kvBucket: {
+    type: option.string({ pattern: /^[-\w]+$/, hint: 'letters, digits, "-" and "_"' }),
+    default: "prism_state",
+  },
+  kvStorage: { type: storage, default: "file" as const },
+  createBuckets: option.boolean(),
+  logger: { type: option.instance(isLogger, "a Logger"), codeOnly: true },
+});
+
+/** Settings of a connection the driver opens; meaningless with `connection`. */
+const connectingKeys = ["url", "maxReconnects", "user", "password", "token", "tls", "name"] as const;
 
 /**
  * Checks driver options — YAML's `slots.*.config` mapping (`style: "snake"`) or `NatsDriver.connect`'s
@@ -189,80 +169,71 @@ const fields: readonly Field[] = [
  * Secrets are never repeated in messages and URLs are shown with credentials redacted.
  */
 export function resolveNatsOptions(raw: unknown, style: Style, path: string): ResolvedNatsOptions {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw new ConfigError([{ path, message: `expected a mapping, got ${typeName(raw)}` }]);
-  }
-  const record = raw as Record<string, unknown>;
-  const known = fields.filter((f) => style === "camel" || !f.codeOnly);
-  const keyOf = (f: Field) => (style === "snake" ? f.snake : f.camel);
-  const issues: ConfigIssue[] = [];
-  const at = (key: string) => `${path}.${key}`;
-  for (const key of Object.keys(record)) {
-    if (!known.some((f) => keyOf(f) === key) && record[key] !== undefined) {
-      issues.push({ path: at(key), message: `unknown key; expected one of ${known.map(keyOf).join(", ")}` });
-    }
-  }
-  const values: Partial<Record<keyof NatsDriverOptions, unknown>> = {};
-  for (const field of known) {
-    const value = record[keyOf(field)];
-    if (value === undefined) continue;
-    const problem = field.check(value, style);
-    if (problem) issues.push({ path: at(keyOf(field)), message: problem });
-    else values[field.camel] = value;
-  }
-  const keyName = (camel: keyof NatsDriverOptions) => keyOf(fields.find((f) => f.camel === camel) as Field);
-  if (values.connection !== undefined) {
-    for (const field of known.filter((f) => f.connecting && record[keyOf(f)] !== undefined)) {
-      issues.push({ path: at(keyOf(field)), message: `cannot be combined with ${keyName("connection")}` });
-    }
-  }
-  if (values.token !== undefined && (values.user !== undefined || values.password !== undefined)) {
-    issues.push({ path: at(keyName("token")), message: "use either a token or user and password, not both" });
-  }
-  if ((values.user === undefined) !== (values.password === undefined)) {
-    const missing = values.user === undefined ? "user" : "password";
-    issues.push({
-      path: at(keyName(missing)),
-      message: `required with ${keyName(missing === "user" ? "password" : "user")}`,
-    });
-  }
-  if (issues.length > 0) throw new ConfigError(issues);
-
+  const values = readChecked(raw, style, path, true);
   const servers = serverList(values.url ?? defaultNatsUrl);
-  const createStreams = (values.createStreams as boolean | undefined) ?? true;
   const fromUrl = servers.find((s) => s.user !== undefined || s.password !== undefined);
   const credentials =
     values.user !== undefined || values.token !== undefined
-      ? {
-          user: values.user as string | undefined,
-          password: values.password as string | undefined,
-          token: values.token as string | undefined,
-        }
+      ? { user: values.user, password: values.password, token: values.token }
       : fromUrl?.password !== undefined
         ? { user: fromUrl.user, password: fromUrl.password, token: undefined }
         : { user: undefined, password: undefined, token: fromUrl?.user };
   return {
     servers: servers.map((s) => s.url),
-    connection: values.connection as NatsConnection | undefined,
-    maxReconnects: (values.maxReconnects as number | undefined) ?? -1,
+    connection: values.connection,
+    maxReconnects: values.maxReconnects,
     ...credentials,
-    tls: (values.tls as boolean | undefined) ?? servers.some((s) => s.url.startsWith("tls:")),
-    name: values.name as string | undefined,
-    jetstream: (values.jetstream as boolean | undefined) ?? true,
-    streamTemplate: (values.stream as string | undefined) ?? defaultStreamTemplate,
-    createStreams,
-    storage: (values.storage as "file" | "memory" | undefined) ?? "file",
-    ackWaitMs: parseDuration(values.ackWait ?? "30s") as number,
-    maxDeliver: (values.maxDeliver as number | undefined) ?? -1,
-    nakDelayMs: parseDuration(values.nakDelay ?? 0) as number,
-    fetchBatch: (values.fetchBatch as number | undefined) ?? 64,
-    coreBuffer: (values.coreBuffer as number | undefined) ?? 10_000,
-    kvBucket: (values.kvBucket as string | undefined) ?? "prism_state",
-    kvStorage: (values.kvStorage as "file" | "memory" | undefined) ?? "file",
-    createBuckets: (values.createBuckets as boolean | undefined) ?? createStreams,
-    logger: (values.logger as Logger | undefined) ?? consoleLogger,
+    tls: values.tls ?? servers.some((s) => s.url.startsWith("tls:")),
+    name: values.name,
+    jetstream: values.jetstream,
+    streamTemplate: values.stream,
+    createStreams: values.createStreams,
+    storage: values.storage,
+    ackWaitMs: values.ackWait,
+    maxDeliver: values.maxDeliver,
+    nakDelayMs: values.nakDelay,
+    fetchBatch: values.fetchBatch,
+    coreBuffer: values.coreBuffer,
+    kvBucket: values.kvBucket,
+    kvStorage: values.kvStorage,
+    createBuckets: values.createBuckets ?? values.createStreams,
+    logger: values.logger ?? consoleLogger,
   };
 }
+
+/**
+ * Reads the options and adds what one option alone cannot say (a connection excludes connection
+ * settings; a token excludes user and password; user and password go together), every problem at once.
+ */
+function readChecked(raw: unknown, style: Style, path: string, defaults: boolean) {
+  const issues: ConfigIssue[] = [];
+  const values = natsOptions.collect(raw, { style, path, defaults }, issues);
+  if (typeof raw === "object" && raw !== null) {
+    const record = raw as Record<string, unknown>;
+    const keyOf = (camel: string) => (style === "snake" ? toSnake(camel) : camel);
+    const given = (camel: string) => record[keyOf(camel)] != null;
+    const at = (camel: string) => `${path}.${keyOf(camel)}`;
+    if (given("connection")) {
+      for (const key of connectingKeys.filter(given)) {
+        issues.push({ path: at(key), message: `cannot be combined with ${keyOf("connection")}` });
+      }
+    }
+    if (given("token") && (given("user") || given("password"))) {
+      issues.push({ path: at("token"), message: "use either a token or user and password, not both" });
+    }
+    if (given("user") !== given("password")) {
+      const missing = given("user") ? "password" : "user";
+      issues.push({
+        path: at(missing),
+        message: `required with ${keyOf(missing === "user" ? "password" : "user")}`,
+      });
+    }
+  }
+  if (issues.length > 0 || values === undefined) throw new ConfigError(issues);
+  return values;
+}
+
+const toSnake = (camel: string) => camel.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /**
  * Checks a YAML `config:` mapping (snake_case keys, errors located under `path`, e.g.
@@ -272,23 +243,5 @@ export function natsOptionsFromConfig(
   config: Readonly<Record<string, unknown>>,
   path: string,
 ): NatsDriverOptions {
-  resolveNatsOptions(config, "snake", path);
-  const options: Record<string, unknown> = {};
-  for (const field of fields) {
-    if (!field.codeOnly && config[field.snake] !== undefined) options[field.camel] = config[field.snake];
-  }
-  return options as NatsDriverOptions;
-}
-
-function show(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
-  return typeName(value);
-}
-
-function typeName(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "a mapping";
-  return typeof value === "string" ? "a string" : `a ${typeof value}`;
+  return readChecked(config, "snake", path, false);
 }

@@ -1,17 +1,4 @@
-import { describeError, isPrismError, PrismError, PrismErrorCode } from "@prism/consumer-core/driver";
-
-/** Socket-level failures: the server is down, restarting or unreachable right now. */
-const networkCodes = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ECONNABORTED",
-  "ETIMEDOUT",
-  "EPIPE",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-]);
+import { backendError, isNetworkError, type PrismError } from "@prism/consumer-core/driver";
 
 /** nats.js errors (by `name`, so a second installed copy of the client is recognised) that pass. */
 const transientNames = new Set([
@@ -33,8 +20,7 @@ const transientStatuses = new Set([408, 503]);
  */
 export function isTransientNatsError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  const code = (error as NodeJS.ErrnoException).code;
-  if (typeof code === "string" && networkCodes.has(code)) return true;
+  if (isNetworkError(error)) return true;
   if (transientNames.has(error.name)) return true;
   // A failed request: "connection disconnected"/"closed", or it wraps what went wrong (a timeout, no
   // responders, a permissions violation).
@@ -54,11 +40,7 @@ export function isTransientNatsError(error: unknown): boolean {
  * "orders.created"`. Prism errors pass unchanged.
  */
 export function mapNatsError(error: unknown, action: string): PrismError {
-  if (isPrismError(error)) return error;
-  const code = isTransientNatsError(error)
-    ? PrismErrorCode.BackendUnavailable
-    : PrismErrorCode.BackendRejected;
-  return new PrismError(code, `NATS ${action} failed: ${describeError(error)}`, { cause: error });
+  return backendError(error, isTransientNatsError(error), `NATS ${action} failed`);
 }
 
 /** A JetStream API error's `err_code` (e.g. 10059 stream not found), if it is one. */

@@ -81,7 +81,7 @@ export class NatsDriver
    * `ConfigError`.
    */
   static async connect(options: NatsDriverOptions = {}): Promise<NatsDriver> {
-    const resolved = resolveNatsOptions(options, "camel", "NatsDriver options");
+    const resolved = resolveNatsOptions(options, "camel", "options");
     const connection = resolved.connection ?? (await openConnection(resolved));
     const driver = new NatsDriver(connection, resolved);
     try {

@@ -1,6 +1,6 @@
 import { ConfigError } from "@prism/consumer-core";
 import { describe, expect, it } from "vitest";
-import { parsePostgresConfig } from "./config.js";
+import { parsePostgresConfig } from "./options.js";
 
 const path = "slots.state_store.config";
 
@@ -46,9 +46,9 @@ describe("parsePostgresConfig", () => {
       kvTable: "kv",
       queueTable: "dlq",
       poolSize: 4,
-      visibilityTimeoutMs: 90_000,
-      pollIntervalMs: 250,
-      purgeIntervalMs: 300_000,
+      visibilityTimeout: 90_000,
+      pollInterval: 250,
+      purgeInterval: 300_000,
     });
   });
 
@@ -97,19 +97,19 @@ describe("parsePostgresConfig", () => {
         size: 1,
       }),
     ).toEqual([
+      `${path}.size: unknown key; expected one of connection_string, url, host, port, database, user, password, ssl, pool_size, schema, kv_table, queue_table, visibility_timeout, poll_interval, purge_interval`,
       `${path}.host: expected a non-empty string, got ""`,
       `${path}.port: expected an integer from 1 to 65535, got 70000`,
       `${path}.database: expected a non-empty string, got 5`,
       `${path}.user: expected a non-empty string, got a list`,
-      `${path}.ssl: expected true or false, got "yes"`,
+      `${path}.ssl: expected true, false or TLS options, got "yes"`,
+      `${path}.pool_size: expected an integer >= 1, got 0`,
       `${path}.schema: expected a non-empty name, got ""`,
       `${path}.kv_table: expected at most 63 bytes, got "${"x".repeat(40)}…"`,
       `${path}.queue_table: a name cannot contain the NUL character, got "bad\\u0000name"`,
-      `${path}.pool_size: expected an integer >= 1, got 0`,
-      `${path}.visibility_timeout: expected a duration above zero like "30s" or "500ms", got 30`,
-      `${path}.poll_interval: expected a duration above zero like "30s" or "500ms", got "0s"`,
-      `${path}.purge_interval: expected a duration above zero like "30s" or "500ms", got "soon"`,
-      `${path}.size: unknown key; expected one of connection_string, url, host, port, database, user, password, ssl, schema, kv_table, queue_table, pool_size, visibility_timeout, poll_interval, purge_interval`,
+      `${path}.visibility_timeout: expected a duration with a unit like "5s" or "250ms", got 30`,
+      `${path}.poll_interval: expected a duration above zero, got "0s"`,
+      `${path}.purge_interval: expected a duration like "5s", "250ms" or "1m30s", got "soon"`,
     ]);
   });
 
@@ -122,9 +122,7 @@ describe("parsePostgresConfig", () => {
 
   it("never shows a password or a connection string, even when they are wrong", () => {
     const secret = "s3cret-pw";
-    expect(issues({ password: 12345 })).toEqual([
-      `${path}.password: expected a string (the value is not shown)`,
-    ]);
+    expect(issues({ password: 12345 })).toEqual([`${path}.password: expected a string, got a number`]);
     expect(issues({ connection_string: `mysql://app:${secret}@db/prism` })).toEqual([
       `${path}.connection_string: expected a postgres:// or postgresql:// URL (the value is not shown)`,
     ]);

@@ -29,7 +29,7 @@ describe("postgresDriver (the factory for driver: postgres)", () => {
       },
       {
         path: "slots.dead_letter_queue.config.password",
-        message: "expected a string (the value is not shown)",
+        message: "expected a string, got a list",
       },
       { path: "slots.dead_letter_queue.config.queue_table", message: 'expected a non-empty name, got ""' },
     ]);

@@ -1,5 +1,5 @@
 import type { DriverFactory } from "@prism/consumer-core/driver";
-import { parsePostgresConfig } from "./config.js";
+import { parsePostgresConfig } from "./options.js";
 import { PostgresDriver } from "./postgres-driver.js";
 
 /**

@@ -1,5 +1,5 @@
 import { inspect } from "node:util";
-import { isPrismError, PrismErrorCode, silentLogger } from "@prism/consumer-core";
+import { ConfigError, isPrismError, PrismErrorCode, silentLogger } from "@prism/consumer-core";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { backend } from "../../../scripts/test-support/backends.mjs";
@@ -12,38 +12,38 @@ const schema = testSchema(server.url, "driver");
 const bytes = (text: string) => new TextEncoder().encode(text);
 
 describe("PostgresDriver.connect: options", () => {
+  it("throws one ConfigError naming every bad option before connecting", async () => {
+    const rejected = await PostgresDriver.connect({
+      poolSize: 0,
+      port: 0,
+      schema: "",
+      queueTable: "q".repeat(64),
+      visibilityTimeout: 0,
+      pollInterval: Number.NaN,
+      purgeInterval: "soon",
+    }).catch((error: unknown) => error);
+    expect(rejected).toBeInstanceOf(ConfigError);
+    expect((rejected as ConfigError).issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      "options.port: expected an integer from 1 to 65535, got 0",
+      "options.poolSize: expected an integer >= 1, got 0",
+      'options.schema: expected a non-empty name, got ""',
+      `options.queueTable: expected at most 63 bytes, got "${"q".repeat(40)}…"`,
+      "options.visibilityTimeout: expected a duration above zero, got 0",
+      'options.pollInterval: expected a duration like "5s", "250ms" or "1m30s", got NaN',
+      'options.purgeInterval: expected a duration like "5s", "250ms" or "1m30s", got "soon"',
+    ]);
+  });
+
   it.each([
     {
       label: "a pool together with connection settings",
       options: { pool: new pg.Pool(), host: "db" },
-      message: "pass either `pool` or connection settings, not both",
+      message: "options.pool: pass either pool or connection settings, not both",
     },
     {
       label: "a connection string together with a port",
       options: { connectionString: "postgres://db/x", port: 5432 },
-      message: "`connectionString` cannot be combined with port",
-    },
-    { label: "pool size 0", options: { poolSize: 0 }, message: "poolSize must be an integer >= 1, got 0" },
-    { label: "port 0", options: { port: 0 }, message: "port must be an integer from 1 to 65535, got 0" },
-    {
-      label: "an empty schema name",
-      options: { schema: "" },
-      message: 'schema "": expected a non-empty name',
-    },
-    {
-      label: "a 64-byte table name",
-      options: { queueTable: "q".repeat(64) },
-      message: "expected at most 63 bytes",
-    },
-    {
-      label: "a zero visibility timeout",
-      options: { visibilityTimeoutMs: 0 },
-      message: "visibilityTimeoutMs must be a number of milliseconds > 0, got 0",
-    },
-    {
-      label: "a NaN poll interval",
-      options: { pollIntervalMs: Number.NaN },
-      message: "pollIntervalMs must be a number of milliseconds > 0, got NaN",
+      message: "options.port: cannot be combined with connectionString; put it in the URL",
     },
   ])("rejects $label before connecting", async ({ options, message }) => {
     await expect(PostgresDriver.connect(options)).rejects.toThrow(message);

@@ -16,7 +16,7 @@ describe.runIf(pg.available)("postgres", () => {
       connectionString: pg.url,
       schema: schema.name,
       // Unsettled messages come back after 1 s, so the crashed-consumer case runs quickly.
-      visibilityTimeoutMs: 1000,
+      visibilityTimeout: 1000,
       // The restart case makes every pooled connection fail at once; that is expected here.
       logger: silentLogger,
     });

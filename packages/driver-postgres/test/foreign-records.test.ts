@@ -30,7 +30,7 @@ describe.runIf(server.available)("rows written with SQL by producers we did not 
     const source = await PostgresDriver.connect({
       connectionString: server.url,
       schema: schema.name,
-      pollIntervalMs: 60_000,
+      pollInterval: 60_000,
       logger: silentLogger,
     });
     const { queueTable, channel } = source.names;

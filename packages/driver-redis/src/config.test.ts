@@ -48,11 +48,11 @@ describe("parseRedisConfig (YAML keys)", () => {
       password: "secret",
       db: 3,
       tls: true,
-      connectTimeout: "2s",
+      connectTimeout: 2000,
       poolSize: 4,
       keyPrefix: "app:",
-      claimIdle: "1m",
-      block: "250ms",
+      claimIdle: 60_000,
+      block: 250,
       batchSize: 64,
       maxLen: 100_000,
     });
@@ -78,20 +78,21 @@ describe("parseRedisConfig (YAML keys)", () => {
         path,
       ),
     );
+    // The wording every driver and core share (one options mechanism).
     expect(issues).toEqual([
+      `${path}.poolsize: unknown key; expected one of url, address, username, password, db, tls, ` +
+        "connect_timeout, pool_size, key_prefix, claim_idle, block, batch_size, max_len",
       `${path}.address: expected "host:port", got "localhost:port"`,
       `${path}.username: expected a string, got 7`,
       `${path}.db: expected an integer >= 0, got -1`,
       `${path}.tls: expected true or false, got "yes"`,
-      `${path}.connect_timeout: expected a duration of at least 1ms like "30s", got "soon"`,
+      `${path}.connect_timeout: expected a duration like "5s", "250ms" or "1m30s", got "soon"`,
       `${path}.pool_size: expected an integer >= 1, got 0`,
       `${path}.key_prefix: expected a string, got a list`,
-      `${path}.claim_idle: expected a duration of at least 1ms like "30s", got 30`,
-      `${path}.block: expected a duration of at least 1ms like "30s", got "0s"`,
+      `${path}.claim_idle: expected a duration with a unit like "5s" or "250ms", got 30`,
+      `${path}.block: expected a duration above zero, got "0s"`,
       `${path}.batch_size: expected an integer >= 1, got 1.5`,
       `${path}.max_len: expected an integer >= 0, got -5`,
-      `${path}.poolsize: unknown key; expected one of url, address, username, password, db, tls, ` +
-        "connect_timeout, pool_size, key_prefix, claim_idle, block, batch_size, max_len",
     ]);
   });
 
@@ -109,10 +110,35 @@ describe("parseRedisConfig (YAML keys)", () => {
       parseRedisConfig({ password: 123456789, url: "https://user:hunter2-secret@host" }, path),
     );
     expect(issues).toEqual([
-      `${path}.password: expected a string, got a number`,
       `${path}.url: expected a redis:// or rediss:// URL, got "https://user:***@host/"`,
+      `${path}.password: expected a string, got a number`,
     ]);
     expect(issues.join("\n")).not.toMatch(/123456789|hunter2/);
+  });
+});
+
+describe("the options every driver reads alike", () => {
+  it("takes integers, booleans and durations written as text in YAML (what ${VAR} gives)", () => {
+    expect(parseRedisConfig({ db: "2", tls: "true", pool_size: "4", claim_idle: "5s" }, path)).toEqual({
+      db: 2,
+      tls: true,
+      poolSize: 4,
+      claimIdle: 5000,
+    });
+  });
+
+  it("refuses a bare-number duration in YAML (ambiguous: Go reads nanoseconds), takes milliseconds in code", () => {
+    expect(issuesOf(() => parseRedisConfig({ block: 250 }, path))).toEqual([
+      `${path}.block: expected a duration with a unit like "5s" or "250ms", got 250`,
+    ]);
+    expect(resolveRedisSettings({ block: 250 }).blockMs).toBe(250);
+  });
+
+  it("throws a ConfigError for bad options in code too", () => {
+    expect(issuesOf(() => resolveRedisSettings({ poolSize: 0, block: "soon" }))).toEqual([
+      "options.poolSize: expected an integer >= 1, got 0",
+      'options.block: expected a duration like "5s", "250ms" or "1m30s", got "soon"',
+    ]);
   });
 });
 
@@ -168,7 +194,7 @@ describe("resolveRedisSettings (TypeScript options)", () => {
       "options.password: not used with options.client; set it on the client",
     ]);
     expect(issuesOf(() => resolveRedisSettings({ client: {} as Redis }))).toEqual([
-      "options.client: expected an ioredis client",
+      "options.client: expected an ioredis client, got a mapping",
     ]);
     client.disconnect();
   });

@@ -2,10 +2,13 @@ import {
   ConfigError,
   type ConfigIssue,
   type Duration,
+  defineOptions,
   type Logger,
-  parseDuration,
+  type OptionsOf,
+  type OptionType,
+  option,
   redactUrl,
-  timerLimitProblem,
+  show,
 } from "@prism/consumer-core/driver";
 import type { Redis, RedisOptions } from "ioredis";
 
@@ -63,59 +66,50 @@ export interface RedisSettings {
   readonly maxLen: number;
 }
 
-type Style = "snake" | "camel";
-type Check = (value: unknown, style: Style) => string | undefined;
-
-const text: Check = (v) => (typeof v === "string" ? undefined : `expected a string, got ${show(v)}`);
-const secret: Check = (v) =>
-  typeof v === "string" ? undefined : `expected a string, got a ${v === null ? "null" : typeof v}`;
-const flag: Check = (v) => (typeof v === "boolean" ? undefined : `expected true or false, got ${show(v)}`);
-const integerAtLeast =
-  (min: number): Check =>
-  (v) =>
-    typeof v === "number" && Number.isInteger(v) && v >= min
-      ? undefined
-      : `expected an integer >= ${min}, got ${show(v)}`;
-const positiveDuration: Check = (v, style) => {
-  // As in core: a bare number in YAML is ambiguous (Go reads nanoseconds), so a unit is required there.
-  const ms = style === "snake" && typeof v === "number" ? undefined : parseDuration(v);
-  return ms !== undefined && ms >= 1
-    ? timerLimitProblem(ms, show(v))
-    : `expected a duration of at least 1ms like "30s", got ${show(v)}`;
+const address: OptionType<string> = {
+  read: (v) =>
+    typeof v === "string" && parseAddress(v)
+      ? { value: v }
+      : { problem: `expected "host:port", got ${show(v)}` },
+  jsonSchema: () => ({ type: "string" }),
 };
-const address: Check = (v) =>
-  typeof v === "string" && parseAddress(v) ? undefined : `expected "host:port", got ${show(v)}`;
-const url: Check = (v) => {
-  if (typeof v !== "string") return `expected a redis:// or rediss:// URL, got ${show(v)}`;
-  const protocol = URL.canParse(v) ? new URL(v).protocol : "";
-  return protocol === "redis:" || protocol === "rediss:"
-    ? undefined
-    : `expected a redis:// or rediss:// URL, got ${JSON.stringify(redactUrl(v))}`;
+const url: OptionType<string> = {
+  secret: true,
+  read: (v) => {
+    if (typeof v !== "string") return { problem: `expected a redis:// or rediss:// URL, got ${show(v)}` };
+    const protocol = URL.canParse(v) ? new URL(v).protocol : "";
+    return protocol === "redis:" || protocol === "rediss:"
+      ? { value: v }
+      : { problem: `expected a redis:// or rediss:// URL, got ${JSON.stringify(redactUrl(v))}` };
+  },
+  jsonSchema: () => ({ type: "string", pattern: "^rediss?://" }),
 };
+const isClient = (v: unknown): v is Redis =>
+  typeof v === "object" && v !== null && typeof (v as Redis).duplicate === "function";
+const isLogger = (v: unknown): v is Logger =>
+  typeof v === "object" && v !== null && typeof (v as Logger).warn === "function";
 
-interface Field {
-  readonly camel: string;
-  readonly snake: string;
-  readonly check: Check;
-  /** Says where and how to connect, so it cannot be combined with `client`. */
-  readonly connection?: boolean;
-}
+/** Settings that say where and how to connect, so they cannot be combined with `client`. */
+const connectionKeys = ["url", "address", "username", "password", "db", "tls", "connectTimeout"] as const;
 
-const fields: readonly Field[] = [
-  { camel: "url", snake: "url", check: url, connection: true },
-  { camel: "address", snake: "address", check: address, connection: true },
-  { camel: "username", snake: "username", check: text, connection: true },
-  { camel: "password", snake: "password", check: secret, connection: true },
-  { camel: "db", snake: "db", check: integerAtLeast(0), connection: true },
-  { camel: "tls", snake: "tls", check: flag, connection: true },
-  { camel: "connectTimeout", snake: "connect_timeout", check: positiveDuration, connection: true },
-  { camel: "poolSize", snake: "pool_size", check: integerAtLeast(1) },
-  { camel: "keyPrefix", snake: "key_prefix", check: text },
-  { camel: "claimIdle", snake: "claim_idle", check: positiveDuration },
-  { camel: "block", snake: "block", check: positiveDuration },
-  { camel: "batchSize", snake: "batch_size", check: integerAtLeast(1) },
-  { camel: "maxLen", snake: "max_len", check: integerAtLeast(0) },
-];
+/** The driver's options, declared once for YAML (snake_case) and code (camelCase). */
+export const redisOptions = defineOptions({
+  url,
+  address,
+  username: option.string({ nonEmpty: false }),
+  password: option.string({ nonEmpty: false, secret: true }),
+  db: option.integer({ min: 0 }),
+  tls: option.boolean(),
+  connectTimeout: { type: option.duration({ positive: true }), default: 5000 },
+  client: { type: option.instance(isClient, "an ioredis client"), codeOnly: true },
+  poolSize: { type: option.integer({ min: 1 }), default: 10 },
+  keyPrefix: { type: option.string({ nonEmpty: false }), default: "" },
+  claimIdle: { type: option.duration({ positive: true }), default: 10_000 },
+  block: { type: option.duration({ positive: true }), default: 1000 },
+  batchSize: { type: option.integer({ min: 1 }), default: 32 },
+  maxLen: { type: option.integer({ min: 0 }), default: 0 },
+  logger: { type: option.instance(isLogger, "a Logger"), codeOnly: true },
+});
 
 /**
  * Checks a slot's YAML `config:` mapping (snake_case keys) and returns it as `RedisDriverOptions`, or
@@ -125,50 +119,46 @@ export function parseRedisConfig(
   config: Readonly<Record<string, unknown>>,
   path: string,
 ): RedisDriverOptions {
-  const issues = checkFields(config, "snake", path);
-  if (issues.length > 0) throw new ConfigError(issues);
-  const options: Record<string, unknown> = {};
-  for (const field of fields) {
-    const value = config[field.snake];
-    if (value !== undefined) options[field.camel] = value;
-  }
-  return options as RedisDriverOptions;
+  return checked(redisOptions.read(config, { style: "snake", path, defaults: false }), path);
 }
 
 /** Checks `RedisDriver.connect` options and applies the defaults; throws `ConfigError` naming `options.*`. */
 export function resolveRedisSettings(options: RedisDriverOptions): RedisSettings {
-  const { client, logger: _logger, ...rest } = options;
-  const record = rest as Record<string, unknown>;
-  const issues = checkFields(record, "camel", "options");
-  if (client !== undefined) {
-    if (typeof client !== "object" || client === null || typeof client.duplicate !== "function") {
-      issues.push({ path: "options.client", message: "expected an ioredis client" });
-    }
-    for (const field of fields) {
-      if (field.connection && record[field.camel] !== undefined) {
+  const resolved = checked(redisOptions.read(options, { style: "camel", path: "options" }), "options");
+  const { client } = resolved;
+  return {
+    connection: client ? { client } : connectionOptions(resolved),
+    connectTimeoutMs: resolved.connectTimeout,
+    poolSize: resolved.poolSize,
+    keyPrefix: resolved.keyPrefix,
+    claimIdleMs: resolved.claimIdle,
+    blockMs: resolved.block,
+    batchSize: resolved.batchSize,
+    maxLen: resolved.maxLen,
+  };
+}
+
+/** What one field cannot say: url and address exclude each other, and a client excludes connection settings. */
+function checked<T extends OptionsOf<typeof redisOptions>>(options: T, path: string): T {
+  const issues: ConfigIssue[] = [];
+  if (options.url !== undefined && options.address !== undefined) {
+    issues.push({ path: `${path}.url`, message: "give either url or address, not both" });
+  }
+  if (options.client !== undefined) {
+    for (const key of connectionKeys) {
+      if (key !== "connectTimeout" && options[key] !== undefined) {
         issues.push({
-          path: `options.${field.camel}`,
+          path: `${path}.${key}`,
           message: "not used with options.client; set it on the client",
         });
       }
     }
   }
   if (issues.length > 0) throw new ConfigError(issues);
-  const ms = (value: Duration | undefined, fallback: number) =>
-    Math.round(parseDuration(value ?? fallback) ?? fallback);
-  return {
-    connection: client ? { client } : connectionOptions(options),
-    connectTimeoutMs: ms(options.connectTimeout, 5000),
-    poolSize: options.poolSize ?? 10,
-    keyPrefix: options.keyPrefix ?? "",
-    claimIdleMs: ms(options.claimIdle, 10_000),
-    blockMs: ms(options.block, 1000),
-    batchSize: options.batchSize ?? 32,
-    maxLen: options.maxLen ?? 0,
-  };
+  return options;
 }
 
-function connectionOptions(options: RedisDriverOptions): RedisSettings["connection"] {
+function connectionOptions(options: OptionsOf<typeof redisOptions>): RedisSettings["connection"] {
   // Explicit keys override what the URL says; ioredis parses the URL (user, password, db, rediss → TLS).
   const explicit: RedisOptions = {};
   if (options.username !== undefined) explicit.username = options.username;
@@ -181,25 +171,6 @@ function connectionOptions(options: RedisDriverOptions): RedisSettings["connecti
   return { url: undefined, options: { host, port, ...explicit }, where: `${host}:${port}` };
 }
 
-function checkFields(record: Readonly<Record<string, unknown>>, style: Style, path: string): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  const known = fields.map((f) => f[style]);
-  for (const [key, value] of Object.entries(record)) {
-    const field = fields.find((f) => f[style] === key);
-    if (!field) {
-      issues.push({ path: `${path}.${key}`, message: `unknown key; expected one of ${known.join(", ")}` });
-      continue;
-    }
-    if (value === undefined) continue;
-    const problem = field.check(value, style);
-    if (problem) issues.push({ path: `${path}.${key}`, message: problem });
-  }
-  if (record.url !== undefined && record.address !== undefined) {
-    issues.push({ path: `${path}.url`, message: "give either url or address, not both" });
-  }
-  return issues;
-}
-
 /** `host:port`, `host` or `[v6]:port`; undefined when it is none of these. */
 function parseAddress(value: string): { host: string; port: number } | undefined {
   const match = /^(?:\[([^\]]+)\]|([^:\s[\]]+))(?::(\d{1,5}))?$/.exec(value.trim());
@@ -207,13 +178,4 @@ function parseAddress(value: string): { host: string; port: number } | undefined
   const port = match[3] === undefined ? 6379 : Number(match[3]);
   if (port < 1 || port > 65_535) return undefined;
   return { host: (match[1] ?? match[2]) as string, port };
-}
-
-/** A value as shown in an error message: strings quoted, long ones cut. */
-function show(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (Array.isArray(value)) return "a list";
-  if (value === null) return "null";
-  if (typeof value === "object") return "a mapping";
-  return String(value);
 }

@@ -1,10 +1,4 @@
-import {
-  describeError,
-  isNetworkError,
-  isPrismError,
-  PrismError,
-  PrismErrorCode,
-} from "@prism/consumer-core/driver";
+import { backendError, isNetworkError, type PrismError } from "@prism/consumer-core/driver";
 
 /**
  * Redis error replies (their first word) that describe a passing server state — loading its dataset, a
@@ -51,9 +45,5 @@ export function isTransientRedisError(error: unknown): boolean {
  * retried forever. `action` says what was attempted, e.g. `XADD "orders"`. Prism errors pass unchanged.
  */
 export function mapRedisError(error: unknown, action: string): PrismError {
-  if (isPrismError(error)) return error;
-  const code = isTransientRedisError(error)
-    ? PrismErrorCode.BackendUnavailable
-    : PrismErrorCode.BackendRejected;
-  return new PrismError(code, `redis ${action} failed: ${describeError(error)}`, { cause: error });
+  return backendError(error, isTransientRedisError(error), `redis ${action} failed`);
 }

@@ -14,7 +14,7 @@ describe.runIf(server.available)("postgres key/value table", () => {
     driver = await PostgresDriver.connect({
       connectionString: server.url,
       schema: schema.name,
-      purgeIntervalMs,
+      purgeInterval: purgeIntervalMs,
       logger: silentLogger,
     });
     return driver;

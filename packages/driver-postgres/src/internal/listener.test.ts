@@ -19,7 +19,7 @@ describe.runIf(server.available)("postgres receivers wake on NOTIFY", () => {
     driver = await PostgresDriver.connect({
       connectionString: server.url,
       schema: schema.name,
-      pollIntervalMs,
+      pollInterval: pollIntervalMs,
       logger: silentLogger,
     });
     admin = new pg.Client({ connectionString: server.url });

@@ -27,7 +27,7 @@ describe.runIf(server.available)("postgres queue", () => {
     driver = await PostgresDriver.connect({
       connectionString: server.url,
       schema: schema.name,
-      visibilityTimeoutMs: 60_000,
+      visibilityTimeout: 60_000,
       logger: silentLogger,
     });
     queue = `q-${Math.random().toString(36).slice(2, 10)}`;
@@ -53,7 +53,7 @@ describe.runIf(server.available)("postgres queue", () => {
     const short = await PostgresDriver.connect({
       connectionString: server.url,
       schema: schema.name,
-      visibilityTimeoutMs: 300,
+      visibilityTimeout: 300,
       logger: silentLogger,
     });
     try {
