@@ -107,7 +107,7 @@ describe.runIf(kafka.available)("OpenTelemetry over Kafka", () => {
   });
 
   it("continues traces across the broker and measures the consumer, lag included", async () => {
-    const driver = await KafkaDriver.connect({ brokers, partitions: 2, sessionTimeoutMs: 10_000 });
+    const driver = await KafkaDriver.connect({ brokers, partitions: 2, sessionTimeout: "10s" });
     const store = new MemStore();
     const options = { tracerProvider: sdk.tracerProvider, meterProvider: sdk.meterProvider, system: "kafka" };
     const producer = traceDriver(driver, options);
