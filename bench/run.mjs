@@ -5,8 +5,8 @@
 //
 //   pnpm bench                                  full suite (about 20 minutes)
 //   pnpm bench -- --quick                       fewer messages, one round, 1 s latency runs
-//   pnpm bench -- --only memstore,redis         a subset: memstore nats-core nats-jetstream redis
-//                                               postgres kafka state memory
+//   pnpm bench -- --only memstore,redis         a subset: memstore memstore-otel nats-core
+//                                               nats-jetstream redis postgres kafka state memory
 //   pnpm bench -- --rounds 5 --profile          more rounds; --profile writes a CPU profile per row
 //                                               to profiles/ next to the results (read with profile-top.mjs)
 import { fork } from "node:child_process";
@@ -17,7 +17,15 @@ import { checkService } from "./lib/services.mjs";
 import { stateStores } from "./lib/state-stores.mjs";
 import { median } from "./lib/stats.mjs";
 
-const sourceNames = ["memstore", "nats-core", "nats-jetstream", "redis", "postgres", "kafka"];
+const sourceNames = [
+  "memstore",
+  "memstore-otel",
+  "nats-core",
+  "nats-jetstream",
+  "redis",
+  "postgres",
+  "kafka",
+];
 const sections = [...sourceNames, "state", "memory"];
 /** Sources of the slow-processor memory runs: the in-process one and one real backend. */
 const memorySources = ["memstore", "nats-jetstream"];

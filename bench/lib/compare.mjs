@@ -3,7 +3,7 @@
 //
 // A source module (bench/sources/*.mjs) exports: `title`, `service` (or undefined), `messages`
 // ({ full, quick } by payload size), `open()`/`close(ctx)`, `prepare(ctx, { count, payload })` → topic,
-// `drop(ctx, topic)`, `publisher(ctx, topic)` → (payloads) => Promise, `raw(ctx, topic, sink)` and
+// `drop(ctx, topic)`, `publisher(ctx, topic)` → (payloads) => Promise, `raw(ctx, topic, sink, { behavior })` and
 // `consumer(ctx, topic, sink, { behavior, stateStore, expected })` → { stop(), consumer? }. Optional flags:
 // `consumesBacklog` (a run uses its messages up, so each run gets a fresh topic) and `live` (no backlog
 // possible: `flood(ctx, topic, { count, payload })` publishes once the reader is subscribed).
@@ -66,7 +66,7 @@ function backlog(source, row, payload) {
 
 async function start(source, ctx, topic, variant, sink, { behavior, count }) {
   return variant === "raw"
-    ? source.raw(ctx, topic, sink)
+    ? source.raw(ctx, topic, sink, { behavior })
     : source.consumer(ctx, topic, sink, { behavior, expected: count });
 }
 

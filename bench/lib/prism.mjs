@@ -3,9 +3,19 @@ import { MemStore } from "@prism/driver-memstore";
 
 /**
  * Starts a Prism `Consumer` whose (no-op) processor hands each payload to `sink`. `behavior` overrides the
- * defaults (concurrency 1, batching off, commit every 5 s). Resolves once it consumes.
+ * defaults (concurrency 1, batching off, commit every 5 s); `beforeStart(consumer)` may add middleware.
+ * Resolves once it consumes.
  */
-export async function startConsumer({ source, stateStore, topic, group, sink, behavior = {}, bindOptions }) {
+export async function startConsumer({
+  source,
+  stateStore,
+  topic,
+  group,
+  sink,
+  behavior = {},
+  bindOptions,
+  beforeStart,
+}) {
   const consumer = new Consumer({
     name: "bench",
     behavior: { consumerGroup: group, topic, ...behavior },
@@ -18,6 +28,7 @@ export async function startConsumer({ source, stateStore, topic, group, sink, be
   } else {
     consumer.setProcessor((message) => sink(message.payload));
   }
+  beforeStart?.(consumer);
   await consumer.start();
   return consumer;
 }

@@ -1,7 +1,8 @@
 // Packs every package, checks that each tarball carries the repository's LICENSE, and installs the
 // tarballs into fresh npm projects outside the workspace, then runs
 // a consumer there as ESM and as CommonJS: once with @prism/consumer-core + @prism/driver-nats only
-// (checking no other backend client was pulled in), once with the nats-redis plugin.
+// (checking no other backend client was pulled in), once with the nats-redis plugin; and runs the packed
+// `prism-consumer` (validate, --help) in a project with the CLI and the NATS driver.
 // Needs NATS (JetStream) and Redis: `pnpm services:up`. Usage: node scripts/pack-check/run.mjs
 import { execFileSync } from "node:child_process";
 import {
@@ -84,7 +85,37 @@ function project(label, packages, { forbidden = [] } = {}) {
   }
 }
 
+/** The packed CLI as `npx prism-consumer` runs it: finds the driver package its YAML names, and answers. */
+function cliProject() {
+  const dir = join(work, "cli");
+  mkdirSync(dir);
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({ name: "prism-pack-cli", private: true }, null, 2),
+  );
+  const packages = ["consumer-core", "driver-nats", "opentelemetry", "cli"];
+  run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", ...packages.map(tarball)], dir);
+  writeFileSync(
+    join(dir, "consumer.yaml"),
+    `name: pack-check
+slots:
+  message_source: { driver: nats, config: { url: "\${NATS_URL}" } }
+  state_store: { driver: nats, config: { url: "\${NATS_URL}" } }
+behavior: { consumer_group: pack-check, topic: pack-check }
+`,
+  );
+  const npx = (args) =>
+    execFileSync("npx", ["--no-install", "prism-consumer", ...args], {
+      cwd: dir,
+      env,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+  console.log(`cli: ${npx(["validate", "consumer.yaml"]).toString().trim()}`);
+  npx(["run", "--help"]);
+}
+
 try {
+  cliProject();
   project("nats-only", ["consumer-core", "driver-nats"], { forbidden: backendClients });
   console.log(`nats-only: none of ${backendClients.join(", ")} in node_modules`);
   project(

@@ -4,7 +4,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const SERVICES = ["postgres", "redis", "nats", "kafka"];
+export const SERVICES = ["postgres", "redis", "nats", "kafka", "prometheus"];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(here, "../..");
@@ -13,7 +13,7 @@ export const REPO_ROOT = path.resolve(here, "../..");
  * Ports of the private instances: next to, never on, the servers' usual ports (5432, 6379, 4222, 9092), so a
  * system server or a developer's own can run beside them. Kafka's controller listens on the port after.
  */
-export const PRIVATE_PORTS = { postgres: 15432, redis: 16379, nats: 14222, kafka: 19092 };
+export const PRIVATE_PORTS = { postgres: 15432, redis: 16379, nats: 14222, kafka: 19092, prometheus: 19090 };
 
 /** Variables that move a private instance to another port, e.g. for a second checkout on the same machine. */
 export const PORT_VARIABLES = {
@@ -21,6 +21,7 @@ export const PORT_VARIABLES = {
   redis: "PRISM_REDIS_PORT",
   nats: "PRISM_NATS_PORT",
   kafka: "PRISM_KAFKA_PORT",
+  prometheus: "PRISM_PROMETHEUS_PORT",
 };
 
 /** Variables that point a test suite (and the examples) at another server instead. */
@@ -29,10 +30,11 @@ export const URL_VARIABLES = {
   redis: "REDIS_URL",
   nats: "NATS_URL",
   kafka: "KAFKA_BROKERS",
+  prometheus: "PROMETHEUS_URL",
 };
 
 /** The servers' usual ports, where a machine's own servers run: nothing here ever stops those. */
-export const USUAL_PORTS = { postgres: 5432, redis: 6379, nats: 4222, kafka: 9092 };
+export const USUAL_PORTS = { postgres: 5432, redis: 6379, nats: 4222, kafka: 9092, prometheus: 9090 };
 
 /** Per checkout (SERVICES_CACHE_DIR moves it): two clones never share data, pid files or logs. */
 export function cacheDir(env = process.env) {
@@ -43,7 +45,7 @@ export function cacheDir(env = process.env) {
 
 /**
  * This checkout's instance of a service: where it listens and keeps its files.
- * @param {"postgres"|"redis"|"nats"|"kafka"} name
+ * @param {"postgres"|"redis"|"nats"|"kafka"|"prometheus"} name
  */
 export function instance(name, env = process.env) {
   if (!SERVICES.includes(name))
@@ -62,5 +64,6 @@ function privateUrl(name, host, port) {
   if (name === "postgres") return `postgres://postgres@${host}:${port}/postgres`;
   if (name === "redis") return `redis://${host}:${port}`;
   if (name === "nats") return `nats://${host}:${port}`;
+  if (name === "prometheus") return `http://${host}:${port}`;
   return `${host}:${port}`;
 }

@@ -1,5 +1,5 @@
 // Types for probe.mjs (plain ESM, importable from TypeScript tests under NodeNext resolution).
-export type ServiceName = "postgres" | "redis" | "nats" | "kafka";
+export type ServiceName = "postgres" | "redis" | "nats" | "kafka" | "prometheus";
 export type Env = Record<string, string | undefined>;
 
 export interface ProbeResult {

@@ -84,6 +84,7 @@ function parseTarget(name, s, env) {
   }
   if (name === "redis") t.tls = u.protocol === "rediss:";
   if (name === "nats") t.tls = u.protocol === "tls:";
+  if (name === "prometheus") t.tls = u.protocol === "https:";
   return t;
 }
 
@@ -431,7 +432,28 @@ async function probePostgres(t, timeoutMs) {
   }
 }
 
-const PROBES = { postgres: probePostgres, redis: probeRedis, nats: probeNats, kafka: probeKafka };
+// ---------------------------------------------------------------------------------------------
+// Prometheus: GET /-/ready answers 200 once the server has loaded its config and can scrape and query.
+
+async function probePrometheus(t, timeoutMs) {
+  const c = await session(t, timeoutMs, t.tls);
+  try {
+    c.write(`GET /-/ready HTTP/1.0\r\nHost: ${hostPort(t)}\r\n\r\n`);
+    const status = await c.read(lineParser);
+    if (!/^HTTP\/1\.[01] 200\b/.test(status)) throw new ProbeError(`GET /-/ready answered "${status}"`, true);
+    return "ready (GET /-/ready 200)";
+  } finally {
+    c.close();
+  }
+}
+
+const PROBES = {
+  postgres: probePostgres,
+  redis: probeRedis,
+  nats: probeNats,
+  kafka: probeKafka,
+  prometheus: probePrometheus,
+};
 
 // ---------------------------------------------------------------------------------------------
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // This checkout's own servers for the tests, examples and benchmarks: PostgreSQL, Redis, NATS with
-// JetStream and a single-node Kafka, each on its own port (instances.mjs) with its own data directory,
+// JetStream, a single-node Kafka and Prometheus (which scrapes the CLI in its end-to-end test), each on its own port (instances.mjs) with its own data directory,
 // pid file and log under .cache/services/<name>, run from the binaries installed on the machine.
 // It never starts, stops or restarts any other server, whatever answers on the usual ports.
 //
-//   node scripts/services/services.mjs up     [postgres|redis|nats|kafka ...]   (default: all four)
+//   node scripts/services/services.mjs up     [postgres|redis|nats|kafka|prometheus ...]   (default: all)
 //   node scripts/services/services.mjs down   [names...]
 //   node scripts/services/services.mjs status [names...]   (exit 0 iff every server the tests use answers)
 import fs from "node:fs";
@@ -27,12 +27,13 @@ import {
   tcpOpen,
   waitUntil,
 } from "./processes.mjs";
+import { prometheus } from "./prometheus.mjs";
 import { redis } from "./redis.mjs";
 
 export { kafkaVersion };
 
-const servers = { postgres, redis, nats, kafka };
-const startTimeoutMs = { postgres: 30_000, redis: 15_000, nats: 15_000, kafka: 90_000 };
+const servers = { postgres, redis, nats, kafka, prometheus };
+const startTimeoutMs = { postgres: 30_000, redis: 15_000, nats: 15_000, kafka: 90_000, prometheus: 30_000 };
 const stopTimeoutMs = 30_000;
 
 /** The port the running instance was started on (it may differ from what the environment now says). */

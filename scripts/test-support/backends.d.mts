@@ -18,10 +18,20 @@ export interface Backend {
 }
 
 /** Probes the server a suite uses; skips loudly when unreachable, or throws under CI=true. */
-export function backend(name: "postgres" | "redis" | "nats" | "kafka"): Promise<Backend>;
+export function backend(name: "postgres" | "redis" | "nats" | "kafka" | "prometheus"): Promise<Backend>;
 
 /** The variable whose command restarts a server this checkout did not start, e.g. PRISM_RESTART_REDIS. */
-export function restartVariable(name: "postgres" | "redis" | "nats" | "kafka"): string;
+export function restartVariable(name: "postgres" | "redis" | "nats" | "kafka" | "prometheus"): string;
 
 /** The path of a command-line tool some tests run, or undefined after a loud skip (throws under CI=true). */
 export function tool(command: string, install: string): string | undefined;
+
+/**
+ * Makes this checkout's Prometheus scrape `targets` (host:port) with `labels` until the returned function is
+ * called. Undefined after a loud skip (throws under CI=true) when PROMETHEUS_URL names another Prometheus.
+ */
+export function scrape(
+  name: string,
+  targets: readonly string[],
+  labels: Record<string, string>,
+): Promise<(() => void) | undefined>;

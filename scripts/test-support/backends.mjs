@@ -5,9 +5,12 @@
 // An unreachable server skips its suites loudly (and into the summary at the end of `pnpm test`); with
 // CI=true it fails them instead, and so does a restart test that would be skipped.
 import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
 import { instance } from "../services/instances.mjs";
 import { isLocalHost, probe, settings } from "../services/probe.mjs";
 import { waitUntil, which } from "../services/processes.mjs";
+import { targetsDir } from "../services/prometheus.mjs";
 import { restart } from "../services/restart.mjs";
 import { privatePid } from "../services/services.mjs";
 import { recordSkip } from "./skips.mjs";
@@ -90,4 +93,26 @@ export function tool(command, install) {
   const found = which(command);
   if (!found) skip(command, "tests", `${command} is not installed (${install}).`);
   return found ?? undefined;
+}
+
+/**
+ * Makes this checkout's Prometheus scrape `targets` (host:port) with `labels` until the returned function
+ * is called, by writing a file-based service discovery file. Undefined after a loud skip (throws under
+ * CI=true) when PROMETHEUS_URL points at a Prometheus this checkout does not configure.
+ */
+export async function scrape(name, targets, labels) {
+  const config = settings("prometheus");
+  if (config.fromEnvironment) {
+    skip(
+      "prometheus",
+      "scrape tests",
+      `${config.envVar}=${config.url} is not this checkout's Prometheus, whose scrape targets the tests write.`,
+    );
+    return undefined;
+  }
+  const dir = targetsDir(instance("prometheus"));
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${name}.json`);
+  fs.writeFileSync(file, JSON.stringify([{ targets, labels }]));
+  return () => fs.rmSync(file, { force: true });
 }

@@ -72,6 +72,37 @@ export interface BufferedIterator {
   takeBuffered(max: number): readonly Message[];
 }
 
+/**
+ * Optional: a source that can tell how far a consumer group is behind — Kafka partition lag, JetStream
+ * pending messages, Redis Streams group lag, a PostgreSQL queue's depth. For metrics and dashboards.
+ */
+export interface LagReporting {
+  /**
+   * Messages of `topic` that `group` has not consumed yet, per partition (`"0"` for an unpartitioned
+   * source), as the backend counts them now; empty when the backend knows nothing of the group yet.
+   */
+  consumerLag(topic: string, group: string): Promise<Readonly<Record<string, number>>>;
+}
+
+/** Where `browse` starts and how much it returns. */
+export interface BrowseOptions {
+  /** Start right after the message with this id (as `browse` returned it); default the oldest. */
+  readonly after?: string;
+  /** At most this many messages. Default 100. */
+  readonly limit?: number;
+}
+
+/**
+ * Optional: a queue whose messages can be read without being received, and removed by id — what a
+ * dead-letter queue needs to be listed, replayed and purged while consumers run.
+ */
+export interface BrowsableQueue {
+  /** Messages of `queue` in order, oldest first, left where they are (not received, nothing settled). */
+  browse(queue: string, options?: BrowseOptions): Promise<readonly Message[]>;
+  /** Removes the messages with these ids from `queue`; resolves with how many were there. */
+  remove(queue: string, ids: readonly string[]): Promise<number>;
+}
+
 /** What a driver knows about its connection, shown in the consumer's `health().drivers`. */
 export interface DriverHealth {
   readonly connected: boolean;
@@ -117,6 +148,14 @@ export function isCompareAndSetStore(driver: unknown): driver is CompareAndSetSt
 
 export function isHealthReporting(driver: unknown): driver is HealthReporting {
   return hasMethods(driver, ["driverHealth"]);
+}
+
+export function isLagReporting(driver: unknown): driver is LagReporting {
+  return hasMethods(driver, ["consumerLag"]);
+}
+
+export function isBrowsableQueue(driver: unknown): driver is BrowsableQueue {
+  return hasMethods(driver, ["browse", "remove"]);
 }
 
 export function isClosable(driver: unknown): driver is Closable {

@@ -72,6 +72,18 @@ export const behaviorOptions = defineOptions({
     description: 'how often the checkpoint is written (default "5s"; 0: after every message)',
   },
   onExhausted: option.oneOf(Object.values(ExhaustedAction)),
+  retryTopic: defineOptions({
+    topic: { type: option.string(), description: 'where failed messages wait (default "{topic}.retry")' },
+    delay: {
+      type: option.duration({ positive: true }),
+      required: true,
+      description: "how long after failing a message is processed again",
+    },
+    maxRounds: {
+      type: option.integer({ min: 1, max: maxRetriesLimit }),
+      description: "rounds through the retry topic before the dead-letter queue (default 3)",
+    },
+  }).type,
   deadLetterTopic: option.string(),
   shutdownTimeout: {
     type: option.duration(),
@@ -92,6 +104,10 @@ export const behaviorOptions = defineOptions({
 const slotFields = {
   driver: { type: option.string(), required: true, description: "a name in the consumer's driver map" },
   config: { type: option.mapping(), description: "the driver's settings, checked by the driver" },
+  package: {
+    type: option.string(),
+    description: "for runners (prism-consumer): the npm package of a third-party driver",
+  },
 } as const;
 
 /** Only the message source chooses an interface; elsewhere the key is an error, reported where it is. */
@@ -126,13 +142,32 @@ export const consumerConfigOptions = defineOptions({
 export function validateConfig(raw: unknown, style: KeyStyle = "camel", source?: string): ConsumerConfig {
   const issues: ConfigIssue[] = [];
   const config = consumerConfigOptions.collect(raw, { style, path: "" }, issues);
+  if (config) issues.push(...crossFieldIssues(config.behavior as BehaviorConfig, "behavior", style));
   if (issues.length > 0 || !config) throw new ConfigError(issues, source);
   return config as ConsumerConfig;
 }
 
 /** Checks a behavior section alone (for consumers built by hand with `bindSlots`). */
 export function validateBehavior(raw: unknown, path = "behavior"): BehaviorConfig {
-  return behaviorOptions.read(raw, { style: "camel", path }) as BehaviorConfig;
+  const behavior = behaviorOptions.read(raw, { style: "camel", path }) as BehaviorConfig;
+  const issues = crossFieldIssues(behavior, path, "camel");
+  if (issues.length > 0) throw new ConfigError(issues);
+  return behavior;
+}
+
+/** Settings that only make sense together. */
+function crossFieldIssues(behavior: BehaviorConfig, path: string, style: KeyStyle): ConfigIssue[] {
+  if (behavior.onExhausted === ExhaustedAction.RetryTopic && behavior.retryTopic === undefined) {
+    const [retryTopic, onExhausted] =
+      style === "snake" ? ["retry_topic", "on_exhausted"] : ["retryTopic", "onExhausted"];
+    return [
+      {
+        path: `${path}.${retryTopic}`,
+        message: `required with ${onExhausted}: "retry-topic" (at least its delay)`,
+      },
+    ];
+  }
+  return [];
 }
 
 /**

@@ -23,6 +23,16 @@ export const ExhaustedAction = {
   Stop: "stop",
   /** Settle it without keeping it; logged as a warning and counted in `health().counters.dropped`. */
   Drop: "drop",
+  /**
+   * Publish it to a retry topic (`retryTopic`) to be processed again after a delay, by a consumer of that
+   * topic; after `retryTopic.maxRounds` rounds, dead-letter it.
+   */
+  RetryTopic: "retry-topic",
+  /**
+   * Keep it unsettled and stop taking its partition's messages (with `ordering: "partition"`, only that
+   * partition), alerting with an error log and a `parked` event, until the consumer is restarted.
+   */
+  Park: "park",
 } as const;
 export type ExhaustedAction = (typeof ExhaustedAction)[keyof typeof ExhaustedAction];
 
@@ -33,6 +43,12 @@ export interface SlotBinding {
   config?: Readonly<Record<string, unknown>>;
   /** Only for the message source: which interface to consume through when the driver offers both. */
   interface?: SourceInterface;
+  /**
+   * For runners that load drivers from installed packages (`prism-consumer`): the npm package that
+   * exports the factory, for a third-party driver. Default `@prism/driver-{driver}`. Code that passes
+   * its drivers explicitly (`createConsumer`) does not use it.
+   */
+  package?: string;
 }
 
 export interface SlotsConfig {
@@ -50,6 +66,16 @@ export interface RetryBackoffConfig {
   multiplier?: number;
   /** Randomised share of each delay, 0..1. Default 0.5. */
   jitter?: number;
+}
+
+/** Where messages that failed every attempt wait before they are tried again (`onExhausted: "retry-topic"`). */
+export interface RetryTopicConfig {
+  /** Topic (on the message source's backend) they are published to. Default "{topic}.retry". */
+  topic?: string;
+  /** How long after failing a message is processed again, e.g. "5m". */
+  delay: Duration;
+  /** Rounds through the retry topic before the message is dead-lettered. Default 3. */
+  maxRounds?: number;
 }
 
 /** How the consumer behaves; every field but `consumerGroup` and `topic` has a default. */
@@ -73,6 +99,8 @@ export interface BehaviorConfig {
   commitInterval?: Duration;
   /** Default: "dead-letter" when a DLQ slot is bound, otherwise "stop". */
   onExhausted?: ExhaustedAction;
+  /** With `onExhausted: "retry-topic"`: the retry topic, its delay and its rounds. */
+  retryTopic?: RetryTopicConfig;
   /** Queue the DLQ receives failed messages on. Default "{topic}.dlq". */
   deadLetterTopic?: string;
   /** How long `stop()` lets in-flight work finish before aborting it. Default "30s". */

@@ -44,13 +44,15 @@ export function deadLetterMetadata(
   // One line, bounded: header-based backends (NATS, Kafka) reject or mangle long multi-line values.
   const oneLine = failure.error.replace(/\s*[\r\n]+\s*/g, " ");
   const error = oneLine.length > maxErrorLength ? `${oneLine.slice(0, maxErrorLength)}…` : oneLine;
+  // A message from a retry topic already names where it came from and when it first failed.
+  const earlier = message.metadata;
   return {
     ...message.metadata,
-    [DeadLetterKey.OriginalTopic]: message.topic,
-    [DeadLetterKey.OriginalId]: message.id,
+    [DeadLetterKey.OriginalTopic]: earlier[DeadLetterKey.OriginalTopic] ?? message.topic,
+    [DeadLetterKey.OriginalId]: earlier[DeadLetterKey.OriginalId] ?? message.id,
     [DeadLetterKey.Error]: error,
     [DeadLetterKey.Attempts]: String(failure.attempts),
-    [DeadLetterKey.FirstFailureAt]: String(failure.firstFailureAt),
+    [DeadLetterKey.FirstFailureAt]: earlier[DeadLetterKey.FirstFailureAt] ?? String(failure.firstFailureAt),
     [DeadLetterKey.LastFailureAt]: String(failure.lastFailureAt),
     [DeadLetterKey.ConsumerName]: consumer.name,
     [DeadLetterKey.ConsumerGroup]: consumer.group,

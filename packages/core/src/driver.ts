@@ -5,21 +5,26 @@ export { bytesEqual } from "./bytes.js";
 export type {
   AcknowledgedSubscriptions,
   BatchAcknowledgement,
+  BrowsableQueue,
+  BrowseOptions,
   BufferedIterator,
   Closable,
   CompareAndSetStore,
   DriverHealth,
   HealthReporting,
+  LagReporting,
   PartitionedSource,
   ResumableSource,
 } from "./capabilities.js";
 export {
   isAcknowledgedSubscriptions,
   isBatchAcknowledgement,
+  isBrowsableQueue,
   isBufferedIterator,
   isClosable,
   isCompareAndSetStore,
   isHealthReporting,
+  isLagReporting,
   isPartitionedSource,
   isResumableSource,
 } from "./capabilities.js";

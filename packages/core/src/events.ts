@@ -29,6 +29,19 @@ export interface ConsumerEventMap {
   };
   /** Failed every attempt and went to the dead-letter queue. */
   deadLettered: { readonly message: Message; readonly failure: FailureRecord };
+  /** Failed every attempt and went to the retry topic, to be processed again after its delay. */
+  sentToRetryTopic: {
+    readonly message: Message;
+    readonly failure: FailureRecord;
+    readonly topic: string;
+    /** Rounds through the retry topic, this one included. */
+    readonly round: number;
+  };
+  /**
+   * Failed every attempt and was parked (`onExhausted: "park"`): it stays unsettled and its partition
+   * takes nothing more until the consumer is restarted. An alert: someone has to look.
+   */
+  parked: { readonly message: Message; readonly failure: FailureRecord };
   /** Failed every attempt and was dropped (`onExhausted: "drop"`). */
   dropped: { readonly message: Message; readonly failure: FailureRecord };
   /** Did not match the filter: acknowledged and checkpointed, never processed. */

@@ -34,6 +34,10 @@ export interface ConsumerCounters {
   deadLettered: number;
   /** Messages given up without a dead-letter queue (`on_exhausted: drop`). */
   dropped: number;
+  /** Messages sent to the retry topic (`on_exhausted: retry-topic`). */
+  sentToRetryTopic: number;
+  /** Messages parked (`on_exhausted: park`): unsettled, their partition stopped until a restart. */
+  parked: number;
   /** Messages abandoned at stop (not checkpointed; delivered again later). */
   abandoned: number;
   /** Messages that did not match the filter (acknowledged and checkpointed, never processed). */
@@ -96,6 +100,8 @@ export function emptyCounters(): ConsumerCounters {
     retries: 0,
     deadLettered: 0,
     dropped: 0,
+    sentToRetryTopic: 0,
+    parked: 0,
     abandoned: 0,
     filtered: 0,
     deduplicated: 0,

@@ -6,6 +6,7 @@ export type {
   ConsumerConfig,
   DeduplicateConfig,
   RetryBackoffConfig,
+  RetryTopicConfig,
   SlotBinding,
   SlotsConfig,
 } from "./config.js";
@@ -71,6 +72,7 @@ export { PayloadFormat } from "./payload.js";
 export type { PluginDefinition, PluginOptions } from "./plugin.js";
 export { ConsumerPlugin } from "./plugin.js";
 export type { BatchProcessor, MessageProcessor, ProcessContext, ProcessedMessage } from "./processor.js";
+export { RetryTopicKey } from "./retry-topic.js";
 export type { BindSlotsOptions, BoundSlots, BoundSource, SlotDrivers } from "./slots.js";
 export { bindSlots } from "./slots.js";
 export type { ConsumerState } from "./state.js";

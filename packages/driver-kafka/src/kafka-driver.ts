@@ -4,6 +4,7 @@ import type {
   Closable,
   DriverHealth,
   HealthReporting,
+  LagReporting,
   Message,
   Metadata,
   PartitionedSource,
@@ -24,6 +25,7 @@ import { type Admin, Kafka, type LogEntry, logLevel, type Producer, type SASLOpt
 import { type KafkaDriverOptions, type ResolvedKafkaOptions, resolveOptions } from "./config.js";
 import { mapKafkaError } from "./errors.js";
 import { messageId, toKafkaMessage } from "./internal/convert.js";
+import { groupLag } from "./internal/group-lag.js";
 import { PartitionProgress } from "./internal/partition-progress.js";
 import { Subscription } from "./internal/subscription.js";
 
@@ -44,6 +46,7 @@ export class KafkaDriver
     ResumableSource,
     PartitionedSource,
     HealthReporting,
+    LagReporting,
     Closable
 {
   private readonly progress = new Map<string, PartitionProgress>();
@@ -159,6 +162,19 @@ export class KafkaDriver
       for (const partition of member.owned) owned.add(String(partition));
     }
     return owned;
+  }
+
+  /**
+   * Per partition: the high watermark minus where the group continues — the later of its offset committed
+   * to Kafka (queue mode) and the consumer's checkpoint (read through `resumeAfter`'s lookup, pub/sub).
+   */
+  async consumerLag(topic: string, group: string): Promise<Readonly<Record<string, number>>> {
+    this.assertOpen();
+    try {
+      return await groupLag(this.admin, topic, group, this.resumes.get(key(topic, group)));
+    } catch (error) {
+      throw mapKafkaError(error, `lag of group "${group}" on "${topic}"`);
+    }
   }
 
   driverHealth(): DriverHealth {

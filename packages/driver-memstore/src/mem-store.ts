@@ -1,9 +1,12 @@
 import type {
   AcknowledgedSubscriptions,
   BatchAcknowledgement,
+  BrowsableQueue,
+  BrowseOptions,
   CheckpointLookup,
   CompareAndSetStore,
   KeyValueBasicInterface,
+  LagReporting,
   Message,
   Metadata,
   PubSubInterface,
@@ -31,7 +34,9 @@ export class MemStore
     AcknowledgedSubscriptions,
     BatchAcknowledgement,
     QueueInterface,
-    ResumableSource
+    ResumableSource,
+    LagReporting,
+    BrowsableQueue
 {
   private readonly keyValue: MemKeyValue;
   private readonly topics = new Map<string, TopicLog>();
@@ -152,6 +157,27 @@ export class MemStore
   async reject(message: Message, requeue: boolean): Promise<void> {
     if (this.topics.get(message.topic)?.settle(message, requeue ? "requeue" : "drop")) return;
     this.queue(message.topic).settle(message, requeue);
+  }
+
+  /**
+   * A pub/sub topic: the messages `group` has not received yet; a queue (when no topic of that name
+   * exists): the messages waiting for a receiver. Empty for a group or queue not seen yet.
+   */
+  async consumerLag(topic: string, group: string): Promise<Readonly<Record<string, number>>> {
+    const log = this.topics.get(topic);
+    const lag = log ? log.groupLag(group) : this.queues.get(topic)?.waiting;
+    return lag === undefined ? {} : { "0": lag };
+  }
+
+  /** A queue's waiting and pending messages, oldest first, without receiving them. */
+  async browse(queue: string, options: BrowseOptions = {}): Promise<readonly Message[]> {
+    const after = options.after === undefined ? 0 : Number(options.after);
+    return this.queues.get(queue)?.browse(Number.isFinite(after) ? after : 0, options.limit ?? 100) ?? [];
+  }
+
+  /** Removes messages of a queue by id, waiting or pending. */
+  async remove(queue: string, ids: readonly string[]): Promise<number> {
+    return this.queues.get(queue)?.remove(new Set(ids)) ?? 0;
   }
 
   /** How many messages a topic holds and how far its slowest group lags (for tests and demos). */

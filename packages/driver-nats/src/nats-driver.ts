@@ -3,12 +3,15 @@ import { deadline, type NatsConnection } from "@nats-io/transport-node";
 import {
   type AcknowledgedSubscriptions,
   type BatchAcknowledgement,
+  type BrowsableQueue,
+  type BrowseOptions,
   type CheckpointLookup,
   type Closable,
   type CompareAndSetStore,
   type DriverHealth,
   type HealthReporting,
   type KeyValueBasicInterface,
+  type LagReporting,
   type Message,
   type Metadata,
   PrismError,
@@ -48,6 +51,8 @@ export class NatsDriver
     CompareAndSetStore,
     ResumableSource,
     HealthReporting,
+    LagReporting,
+    BrowsableQueue,
     Closable
 {
   private readonly health: ConnectionHealth;
@@ -183,6 +188,41 @@ export class NatsDriver
   async reject(message: Message, requeue: boolean): Promise<void> {
     this.assertOpen();
     return (await this.jetStreamSource()).reject(message, requeue);
+  }
+
+  /**
+   * JetStream: the messages the group's durable on `topic` has not delivered plus those delivered and
+   * not acknowledged (`num_pending + num_ack_pending`); empty before the group's first subscription.
+   * Core NATS pub/sub (`jetstream: false`) keeps no such count: empty.
+   */
+  async consumerLag(topic: string, group: string): Promise<Readonly<Record<string, number>>> {
+    this.assertOpen();
+    if (!this.options.jetstream) return {};
+    const source = await this.jetStreamSource();
+    return source.browser.lag(topic, group).catch((error) => {
+      throw mapNatsError(error, `lag of group "${group}" on "${topic}"`);
+    });
+  }
+
+  /**
+   * The messages JetStream stores for the subject `queue`, oldest first (ids are stream sequences), read
+   * without a consumer: nothing is delivered or acknowledged. For browsing a dead-letter queue.
+   */
+  async browse(queue: string, options: BrowseOptions = {}): Promise<readonly Message[]> {
+    this.assertOpen();
+    const source = await this.jetStreamSource();
+    return source.browser.browse(queue, options).catch((error) => {
+      throw mapNatsError(error, `browse "${queue}"`);
+    });
+  }
+
+  /** Deletes messages of the subject `queue` from its stream by sequence. */
+  async remove(queue: string, ids: readonly string[]): Promise<number> {
+    this.assertOpen();
+    const source = await this.jetStreamSource();
+    return source.browser.remove(queue, ids).catch((error) => {
+      throw mapNatsError(error, `remove from "${queue}"`);
+    });
   }
 
   /**

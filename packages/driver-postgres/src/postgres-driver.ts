@@ -1,8 +1,11 @@
 import type {
   BatchAcknowledgement,
+  BrowsableQueue,
+  BrowseOptions,
   Closable,
   CompareAndSetStore,
   KeyValueBasicInterface,
+  LagReporting,
   Logger,
   Message,
   Metadata,
@@ -14,6 +17,7 @@ import pg from "pg";
 import { mapPostgresError } from "./errors.js";
 import { KeyValueStore } from "./internal/key-value-store.js";
 import { Listener } from "./internal/listener.js";
+import { QueueBrowser } from "./internal/queue-browser.js";
 import { receiveMessages } from "./internal/receiver.js";
 import { ensureSchema, type SchemaNames } from "./internal/schema.js";
 import { WorkQueue } from "./internal/work-queue.js";
@@ -25,12 +29,20 @@ import { type PostgresDriverOptions, type ResolvedOptions, resolveOptions } from
  * dead-letter queue you can query with SQL. Create it with `PostgresDriver.connect(options)`.
  */
 export class PostgresDriver
-  implements KeyValueBasicInterface, CompareAndSetStore, QueueInterface, BatchAcknowledgement, Closable
+  implements
+    KeyValueBasicInterface,
+    CompareAndSetStore,
+    QueueInterface,
+    BatchAcknowledgement,
+    LagReporting,
+    BrowsableQueue,
+    Closable
 {
   /** Schema-qualified, quoted table names and the NOTIFY channel, for queries of your own. */
   readonly names: SchemaNames;
   private readonly keyValue: KeyValueStore;
   private readonly work: WorkQueue;
+  private readonly browser: QueueBrowser;
   private readonly listener: Listener;
   /** For each unsettled message, what its receive holds (and keeps invisible to others while it runs). */
   private readonly unsettled = new UnsettledMessages<Message>();
@@ -59,6 +71,7 @@ export class PostgresDriver
       settings.names.channel,
       settings.visibilityTimeoutMs,
     );
+    this.browser = new QueueBrowser(pool, settings.names.queueTable);
     // The pool's own connection settings (password included, kept out of sight by node-postgres).
     this.listener = new Listener(() => new pg.Client(pool.options), settings.names.channel, settings.logger);
   }
@@ -155,6 +168,23 @@ export class PostgresDriver
   reject(message: Message, requeue: boolean): Promise<void> {
     this.unsettled.settle(message);
     return this.run("reject", () => this.work.reject(message, requeue));
+  }
+
+  /**
+   * The queue's depth: rows waiting or being processed. One group per queue, so `group` is not used.
+   */
+  consumerLag(topic: string, _group: string): Promise<Readonly<Record<string, number>>> {
+    return this.run("consumerLag", () => this.browser.depth(topic));
+  }
+
+  /** The queue's rows after `options.after`, oldest first, without claiming them (none is hidden). */
+  browse(queue: string, options: BrowseOptions = {}): Promise<readonly Message[]> {
+    return this.run("browse", () => this.browser.browse(queue, options));
+  }
+
+  /** Deletes rows of the queue by id. */
+  remove(queue: string, ids: readonly string[]): Promise<number> {
+    return this.run("remove", () => this.browser.remove(queue, ids));
   }
 
   /**

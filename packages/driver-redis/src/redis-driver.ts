@@ -1,9 +1,12 @@
 import {
   type BatchAcknowledgement,
+  type BrowsableQueue,
+  type BrowseOptions,
   type Closable,
   type CompareAndSetStore,
   consoleLogger,
   type KeyValueBasicInterface,
+  type LagReporting,
   type Logger,
   type Message,
   type Metadata,
@@ -20,6 +23,7 @@ import {
   reportConnectionTrouble,
 } from "./internal/connection.js";
 import { KeyValueStore } from "./internal/key-value-store.js";
+import { StreamBrowser } from "./internal/stream-browser.js";
 import { StreamQueue } from "./internal/stream-queue.js";
 
 /**
@@ -27,10 +31,18 @@ import { StreamQueue } from "./internal/stream-queue.js";
  * groups (at-least-once through the pending entries list; see the README). Create it with `connect`.
  */
 export class RedisDriver
-  implements KeyValueBasicInterface, CompareAndSetStore, QueueInterface, BatchAcknowledgement, Closable
+  implements
+    KeyValueBasicInterface,
+    CompareAndSetStore,
+    QueueInterface,
+    BatchAcknowledgement,
+    LagReporting,
+    BrowsableQueue,
+    Closable
 {
   private readonly keyValue: KeyValueStore;
   private readonly queue: StreamQueue;
+  private readonly browser: StreamBrowser;
 
   private constructor(
     private readonly client: Redis,
@@ -41,6 +53,7 @@ export class RedisDriver
   ) {
     this.keyValue = new KeyValueStore(client, settings.keyPrefix);
     this.queue = new StreamQueue(client, { ...settings, where }, logger);
+    this.browser = new StreamBrowser(client, settings.keyPrefix);
   }
 
   /**
@@ -117,6 +130,24 @@ export class RedisDriver
   /** `requeue`: delivered again soon with a higher `deliveryAttempt`; otherwise XACK (dropped). */
   reject(message: Message, requeue: boolean): Promise<void> {
     return this.queue.reject(message, requeue);
+  }
+
+  /**
+   * The group's lag on the stream `topic` (XINFO GROUPS: entries not read yet) plus its pending entries
+   * (read, not acknowledged); empty when the stream or group does not exist.
+   */
+  consumerLag(topic: string, group: string): Promise<Readonly<Record<string, number>>> {
+    return this.browser.lag(topic, group);
+  }
+
+  /** The stream's entries after `options.after` (XRANGE), left in place: no group reads them. */
+  browse(queue: string, options: BrowseOptions = {}): Promise<readonly Message[]> {
+    return this.browser.browse(queue, options);
+  }
+
+  /** XDEL: removes entries of the stream by id. */
+  remove(queue: string, ids: readonly string[]): Promise<number> {
+    return this.browser.remove(queue, ids);
   }
 
   /** Ends the receive loops and closes the driver's connections (not a client passed in). */

@@ -60,7 +60,9 @@ describe("plugin-nats-redis", () => {
       try {
         await publisher.publish(behavior.topic, new TextEncoder().encode(marker));
         const deadline = Date.now() + 10_000;
-        while (!seen.includes(marker) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        // Processed first, then settled (acknowledged, checkpointed): commit once the checkpoint has moved.
+        const settled = () => seen.includes(marker) && plugin.health()?.checkpoint.lastMessageId != null;
+        while (!settled() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
         expect(seen).toContain(marker);
         const state = await plugin.commit();
         expect(plugin.instance.stateKey).toBe(

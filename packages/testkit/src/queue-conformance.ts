@@ -1,6 +1,7 @@
 import type { Message, QueueInterface } from "@prism/consumer-core/driver";
 import { isClosable } from "@prism/consumer-core/driver";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { capabilityCases } from "./capability-cases.js";
 import type { QueueFeatures } from "./features.js";
 import {
   type ConformanceHarness,
@@ -43,6 +44,7 @@ export function describeQueueConformance(options: QueueConformanceOptions): void
     const queue = () => driver as QueueInterface;
     sourceCases(() => queueUnderTest(queue()), options.features, harness);
     settlementCases(queue, harness);
+    capabilityCases(queue, harness);
   });
 }
 

@@ -100,6 +100,16 @@ export class EventHub implements ConsumerEvents {
     if (this.listening("deadLettered")) this.fire("deadLettered", { message, failure });
   }
 
+  sentToRetryTopic(message: Message, failure: FailureRecord, topic: string, round: number): void {
+    this.counters.sentToRetryTopic++;
+    if (this.listening("sentToRetryTopic")) this.fire("sentToRetryTopic", { message, failure, topic, round });
+  }
+
+  parked(message: Message, failure: FailureRecord): void {
+    this.counters.parked++;
+    if (this.listening("parked")) this.fire("parked", { message, failure });
+  }
+
   dropped(message: Message, failure: FailureRecord): void {
     this.counters.dropped++;
     if (this.listening("dropped")) this.fire("dropped", { message, failure });

@@ -6,6 +6,7 @@ import type { Message } from "../message.js";
 import type { ConsumerIdentity, Handler, Middleware } from "../middleware.js";
 import type { PayloadDecoding } from "../payload.js";
 import type { BatchProcessor, MessageProcessor } from "../processor.js";
+import type { BoundSource } from "../slots.js";
 import { isPromiseLike } from "./async.js";
 import type { TrackedMessage } from "./checkpoint-tracker.js";
 import { DeadlineWatch } from "./deadline-watch.js";
@@ -19,6 +20,8 @@ import { decode } from "./stages/decode.js";
 import { deduplicate } from "./stages/deduplicate.js";
 import { filter } from "./stages/filter.js";
 import { retry } from "./stages/retry.js";
+import { retryDelay } from "./stages/retry-delay.js";
+import { sendThrough } from "./stages/retry-topic.js";
 import { timeout } from "./stages/timeout.js";
 import { unconvertible } from "./stages/unconvertible.js";
 
@@ -47,6 +50,10 @@ export interface PipelineOptions {
   readonly recordError: (error: unknown) => void;
   /** Aborted when stop() runs out of patience. */
   readonly workSignal: AbortSignal;
+  /** Aborted when stop() begins: ends a park and a retry topic's wait. */
+  readonly stopSignal: AbortSignal;
+  /** The message source, for publishing to the retry topic. */
+  readonly source: BoundSource;
   /** Stops the consumer with `error` (a delivery failed for good with `on_exhausted: stop`, a DLQ down). */
   readonly fail: (error: unknown) => void;
 }
@@ -60,6 +67,7 @@ export interface PipelineOptions {
  * 2. filter — messages that do not match are done without processing
  * 3. deduplicate — messages processed within the window are done without processing
  * 4. decode — payloads become `message.data`; invalid ones are dead-lettered at once
+ * 4a. retry delay — on a retry topic's consumer, a message waits until it is due (`retryTopic` set)
  * 5. `consumer.use(mw)` middleware (stage "delivery"), the first added outermost
  * 6. retry — attempts with backoff
  * 7. `consumer.use(mw, "attempt")` middleware, the first added outermost
@@ -98,15 +106,18 @@ export class Pipeline {
       recordError: o.recordError,
     })(chain);
     chain = compose(o.middleware.delivery, chain);
+    if (behavior.retryTopic) chain = retryDelay(o.stopSignal)(chain);
     const giveUpWith = giveUp({
       onExhausted: o.onExhausted,
       deadLetterQueue: o.deadLetterQueue,
       deadLetterTopic: behavior.deadLetterTopic,
+      retryTopic: behavior.retryTopic && { ...behavior.retryTopic, send: sendThrough(o.source) },
       consumer: o.consumer,
       retry: behavior.retry,
       maxAttempts: this.maxAttempts,
       random: o.random,
       workSignal: o.workSignal,
+      stopSignal: o.stopSignal,
       hub,
       logger: o.logger,
       recordError: o.recordError,

@@ -18,6 +18,9 @@ export interface ResolvedBehavior {
   /** Undefined means "decided when slots are bound": dead-letter with a DLQ, stop without. */
   readonly onExhausted: ExhaustedAction | undefined;
   readonly deadLetterTopic: string;
+  readonly retryTopic:
+    | { readonly topic: string; readonly delayMs: number; readonly maxRounds: number }
+    | undefined;
   readonly shutdownTimeoutMs: number;
   /** 0: attempts have no deadline. */
   readonly processingTimeoutMs: number;
@@ -49,6 +52,11 @@ export function resolveBehavior(behavior: BehaviorConfig): ResolvedBehavior {
     commitIntervalMs: ms(behavior.commitInterval, 5000),
     onExhausted: behavior.onExhausted,
     deadLetterTopic: behavior.deadLetterTopic ?? `${behavior.topic}.dlq`,
+    retryTopic: behavior.retryTopic && {
+      topic: behavior.retryTopic.topic ?? `${behavior.topic}.retry`,
+      delayMs: ms(behavior.retryTopic.delay, 0),
+      maxRounds: behavior.retryTopic.maxRounds ?? 3,
+    },
     shutdownTimeoutMs: ms(behavior.shutdownTimeout, 30_000),
     processingTimeoutMs: ms(behavior.processingTimeout, 30_000),
     filter: behavior.filter,

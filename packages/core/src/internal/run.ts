@@ -60,6 +60,8 @@ export class ConsumerRun {
   private readonly scheduler: Scheduler;
   private readonly pullAbort = new AbortController();
   private readonly workAbort = new AbortController();
+  /** Aborted as `shutdown` begins: ends parks and retry-topic waits at once. */
+  private readonly stopAbort = new AbortController();
   private commitTimer: ReturnType<typeof setInterval> | undefined;
   private session: SourceSession | undefined;
   private loop: Promise<void> = Promise.resolve();
@@ -103,6 +105,8 @@ export class ConsumerRun {
       random: deps.random,
       recordError: deps.recordError,
       workSignal: this.workAbort.signal,
+      stopSignal: this.stopAbort.signal,
+      source: slots.messageSource,
       fail: (error) => this.fail(error),
     });
     this.scheduler = new Scheduler({
@@ -226,6 +230,7 @@ export class ConsumerRun {
     const { behavior, logger, stateKey, identity } = this.deps;
     this.phase = "draining";
     this.scheduler.stop();
+    this.stopAbort.abort();
     clearInterval(this.commitTimer);
     const deadline = Date.now() + timeoutMs;
     let commitError: unknown;

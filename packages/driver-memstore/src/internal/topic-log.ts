@@ -58,6 +58,12 @@ export class TopicLog {
     return lag;
   }
 
+  /** Messages not yet delivered to `groupId` (plus those to deliver again); `undefined` for an unknown group. */
+  groupLag(groupId: string): number | undefined {
+    const group = this.groups.get(groupId);
+    return group && this.endSeq - group.next + group.redeliveries.length;
+  }
+
   /** Messages held in memory. */
   get retained(): number {
     return this.endSeq - this.firstSeq;

@@ -37,6 +37,33 @@ export class WorkQueue {
     return this.ready.length - this.readyHead + this.pending.size;
   }
 
+  /** Messages waiting for a receiver (not those delivered and unsettled). */
+  get waiting(): number {
+    return this.ready.length - this.readyHead;
+  }
+
+  /** Waiting and pending messages in id order after `after`, at most `limit`, left in place. */
+  browse(after: number, limit: number): Message[] {
+    const items = [...this.ready.slice(this.readyHead), ...[...this.pending.values()].map((e) => e.item)];
+    return items
+      .map((item) => ({ ...item.message, deliveryAttempt: item.deliveries }))
+      .filter((message) => Number(message.id) > after)
+      .sort((a, b) => Number(a.id) - Number(b.id))
+      .slice(0, limit);
+  }
+
+  /** Removes the messages with these ids, waiting or pending; returns how many there were. */
+  remove(ids: ReadonlySet<string>): number {
+    const before = this.size;
+    const kept = this.ready.slice(this.readyHead).filter((item) => !ids.has(item.message.id));
+    this.ready = kept;
+    this.readyHead = 0;
+    for (const id of ids) this.pending.delete(id);
+    const removed = before - this.size;
+    if (removed > 0) this.producers.wakeAll();
+    return removed;
+  }
+
   async enqueue(payload: Uint8Array, metadata: Metadata): Promise<string> {
     while (this.size >= this.capacity) await this.producers.wait();
     const seq = this.nextSeq++;

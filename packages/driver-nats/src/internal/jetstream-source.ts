@@ -20,6 +20,7 @@ import { type DurableRef, type DurableSettings, Durables } from "./durables.js";
 import { toHeaders } from "./headers.js";
 import { isMissingResource, readDurable } from "./jetstream-reader.js";
 import { durableNameFor } from "./names.js";
+import { StreamBrowser } from "./stream-browser.js";
 import { StreamResolver, type StreamSettings } from "./stream-resolver.js";
 import { finishing, type Subscriptions } from "./subscriptions.js";
 
@@ -43,6 +44,8 @@ type Kind = "subscription" | "queue";
 export class JetStreamSource {
   private readonly streams: StreamResolver;
   private readonly durables: Durables;
+  /** Reads and deletes stored messages and reads durables' lag, without consuming. */
+  readonly browser: StreamBrowser;
   /** Checkpoint lookups from `resumeAfter`, per topic and group (kind-less: `resumeAfter` has none). */
   private readonly resumes = new Map<string, CheckpointLookup>();
   /** Per kind, topic and group: the durable as the first subscriber made it ready (created, positioned). */
@@ -66,6 +69,7 @@ export class JetStreamSource {
   ) {
     this.streams = new StreamResolver(jsm, settings);
     this.durables = new Durables(jsm, settings);
+    this.browser = new StreamBrowser(jsm, this.streams);
   }
 
   /** Resolves with the stream sequence once JetStream has stored the message. */

@@ -4,7 +4,7 @@ import type { Pool } from "pg";
 /** Messages claimed per query: fewer round trips, while a slow receiver holds few invisible messages. */
 const claimBatch = 32;
 
-interface QueueRow {
+export interface QueueRow {
   id: string;
   queue: string;
   payload: Buffer;
@@ -114,7 +114,7 @@ export class WorkQueue {
   }
 }
 
-function toMessage(row: QueueRow): Message {
+export function toMessage(row: QueueRow): Message {
   const id = String(row.id);
   const message: Message = {
     id,

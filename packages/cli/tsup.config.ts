@@ -1,0 +1,14 @@
+import { defineConfig } from "tsup";
+
+export default defineConfig([
+  {
+    entry: ["src/index.ts"],
+    format: ["esm", "cjs"],
+    dts: true,
+    clean: true,
+    target: "node20",
+    treeshake: true,
+  },
+  // The bin: ESM only (top-level await), no types.
+  { entry: ["src/cli.ts"], format: ["esm"], target: "node20", treeshake: true },
+]);
