@@ -176,8 +176,11 @@ export class Scheduler {
 
   private dispatch(messages: Message[]): Promise<void> {
     this.inFlight += messages.length;
+    // With concurrency 1 work never overlaps, so it finishes in source order and needs no checkpoint
+    // records (one per message) to keep the checkpoint behind anything unfinished.
     const tracker = this.o.checkpoints.tracker;
-    const entries = messages.map((message) => tracker.begin(message));
+    const entries =
+      this.o.behavior.concurrency > 1 ? messages.map((message) => tracker.begin(message)) : undefined;
     const lane = this.laneOf(messages);
     const previous = lane === undefined ? undefined : this.lanes.get(lane);
     const handle = () => this.o.pipeline.deliver(messages, entries);
