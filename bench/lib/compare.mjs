@@ -5,19 +5,23 @@
 // ({ full, quick } by payload size), `open()`/`close(ctx)`, `prepare(ctx, { count, payload })` → topic,
 // `drop(ctx, topic)`, `publisher(ctx, topic)` → (payloads) => Promise, `raw(ctx, topic, sink, { behavior })` and
 // `consumer(ctx, topic, sink, { behavior, stateStore, expected })` → { stop(), consumer? }. Optional flags:
-// `consumesBacklog` (a run uses its messages up, so each run gets a fresh topic) and `live` (no backlog
-// possible: `flood(ctx, topic, { count, payload })` publishes once the reader is subscribed).
-import { LatencyRecorder } from "./latency.mjs";
+// `consumesBacklog` (a run uses its messages up, so each run gets a fresh topic), `live` (no backlog
+// possible: `flood(ctx, topic, { count, payload })` publishes once the reader is subscribed) and
+// `timedFromFirstDelivery` (readiness comes after subscribing — a Kafka member's positioning — so both
+// variants are timed from their first message).
+import { LatencyRecorder, stampPayload } from "./latency.mjs";
 import { Meter } from "./meter.mjs";
 import { publishAtRate } from "./publish-at-rate.mjs";
 import { sampleRss } from "./rss.mjs";
+import { instrument } from "./telemetry.mjs";
 
 /** Longest a run may take before it counts as stuck. */
 const runTimeoutMs = 120_000;
 
 /**
  * @param source a source module
- * @param row { payloadSize, batchSize, concurrency, count, rounds, latency: { rate, seconds } | undefined }
+ * @param row { payloadSize, batchSize, concurrency, count, rounds, latency: { rate, seconds } | undefined,
+ *   telemetry: boolean } — with `telemetry`, a third variant: the consumer with tracing and metrics on.
  */
 export async function compareRow(source, row) {
   const ctx = await source.open();
@@ -27,17 +31,18 @@ export async function compareRow(source, row) {
     const shared = source.consumesBacklog
       ? undefined
       : await source.prepare(ctx, backlog(source, row, payload));
-    const runs = { raw: [], consumer: [] };
-    // An uncounted first round on a tenth of the messages, so neither variant runs on cold JIT code.
+    const variants = row.telemetry ? ["raw", "consumer", "telemetry"] : ["raw", "consumer"];
+    const runs = Object.fromEntries(variants.map((variant) => [variant, []]));
+    // An uncounted first round on a tenth of the messages, so no variant runs on cold JIT code.
     const warmUp = { ...row, count: Math.ceil(row.count / 10), payload, behavior };
-    for (const variant of ["raw", "consumer"]) {
+    for (const variant of variants) {
       const topic = shared ?? (await source.prepare(ctx, backlog(source, warmUp, payload)));
       await throughput(source, ctx, topic, variant, warmUp);
       if (!shared) await source.drop(ctx, topic);
     }
     for (let round = 0; round < row.rounds; round++) {
-      // Interleaved, so drift in machine load affects both alike.
-      for (const variant of ["raw", "consumer"]) {
+      // Interleaved, so drift in machine load affects every variant alike.
+      for (const variant of variants) {
         const topic = shared ?? (await source.prepare(ctx, backlog(source, row, payload)));
         runs[variant].push(await throughput(source, ctx, topic, variant, { ...row, payload, behavior }));
         if (!shared) await source.drop(ctx, topic);
@@ -65,9 +70,9 @@ function backlog(source, row, payload) {
 }
 
 async function start(source, ctx, topic, variant, sink, { behavior, count }) {
-  return variant === "raw"
-    ? source.raw(ctx, topic, sink, { behavior })
-    : source.consumer(ctx, topic, sink, { behavior, expected: count });
+  if (variant === "raw") return source.raw(ctx, topic, sink, { behavior });
+  const beforeStart = variant === "telemetry" ? (driver) => instrument(source.title, driver) : undefined;
+  return source.consumer(ctx, topic, sink, { behavior, expected: count, beforeStart });
 }
 
 async function throughput(source, ctx, topic, variant, row) {
@@ -76,7 +81,7 @@ async function throughput(source, ctx, topic, variant, row) {
   const run = await start(source, ctx, topic, variant, () => meter.tick(), row);
   // A live source's clock starts with its first message, which arrives once `flood` has published.
   if (source.live) await source.flood(ctx, topic, { count: row.count, payload: row.payload });
-  else meter.start();
+  else if (!source.timedFromFirstDelivery) meter.start();
   await waitFor(meter, run, `${source.title} ${variant}`);
   const rss = memory.stop();
   await run.stop();
@@ -86,13 +91,19 @@ async function throughput(source, ctx, topic, variant, row) {
 async function endToEnd(source, ctx, variant, row) {
   const topic = await source.prepare(ctx, { count: 0, payload: new Uint8Array(row.payloadSize) });
   const count = Math.round(row.latency.rate * row.latency.seconds);
-  const recorder = new LatencyRecorder();
-  const meter = new Meter(count);
+  let recorder;
+  let meter = new Meter(1);
   const sink = (payload) => {
-    recorder.record(payload);
+    recorder?.record(payload);
     meter.tick();
   };
   const run = await start(source, ctx, topic, variant, sink, { ...row, count });
+  // One message through first: the reader is ready (a Kafka member positioned on its partitions, a
+  // JetStream pull open) before the timed messages start, for raw and consumer alike.
+  await source.publisher(ctx, topic)([stampPayload(row.payloadSize)]);
+  await waitFor(meter, run, `${source.title} ${variant} latency warm-up`);
+  recorder = new LatencyRecorder();
+  meter = new Meter(count);
   await publishAtRate(source.publisher(ctx, topic), {
     rate: row.latency.rate,
     count,

@@ -35,9 +35,10 @@ export async function startConsumer({
 
 /**
  * A consumer on a connected remote `driver`, its state in a fresh memstore (commits cost nothing, so the
- * row measures the source). `stop()` stops it and closes the driver.
+ * row measures the source). `beforeStart(driver)` may return a hook that adds middleware (telemetry).
+ * `stop()` stops it and closes the driver.
  */
-export async function consumeFrom(driver, { topic, group, sink, behavior }) {
+export async function consumeFrom(driver, { topic, group, sink, behavior, beforeStart }) {
   const consumer = await startConsumer({
     source: driver,
     stateStore: new MemStore(),
@@ -45,6 +46,7 @@ export async function consumeFrom(driver, { topic, group, sink, behavior }) {
     group,
     sink,
     behavior,
+    beforeStart: beforeStart?.(driver),
   });
   return {
     consumer,

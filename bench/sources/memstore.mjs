@@ -50,7 +50,7 @@ export async function raw(ctx, topic, sink) {
   };
 }
 
-export async function consumer(ctx, topic, sink, { behavior, stateStore }) {
+export async function consumer(ctx, topic, sink, { behavior, stateStore, beforeStart }) {
   const entry = ctx.stores.get(topic);
   const consumer = await startConsumer({
     source: entry.store,
@@ -59,6 +59,7 @@ export async function consumer(ctx, topic, sink, { behavior, stateStore }) {
     group: `prism-${++entry.groups}`,
     sink,
     behavior,
+    beforeStart: beforeStart?.(entry.store),
   });
   return { consumer, stop: () => consumer.stop() };
 }

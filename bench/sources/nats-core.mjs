@@ -70,12 +70,12 @@ export async function raw(ctx, subject, sink) {
   };
 }
 
-export async function consumer(ctx, subject, sink, { behavior, expected }) {
+export async function consumer(ctx, subject, sink, { behavior, expected, beforeStart }) {
   const driver = await NatsDriver.connect({
     url: serviceUrl("nats"),
     jetstream: false,
     logger: silentLogger,
     coreBuffer: Math.max(expected, 10_000),
   });
-  return consumeFrom(driver, { topic: subject, group: `prism-${++ctx.groups}`, sink, behavior });
+  return consumeFrom(driver, { topic: subject, group: `prism-${++ctx.groups}`, sink, behavior, beforeStart });
 }

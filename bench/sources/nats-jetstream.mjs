@@ -78,13 +78,13 @@ export async function raw(ctx, subject, sink) {
   };
 }
 
-export async function consumer(ctx, subject, sink, { behavior }) {
+export async function consumer(ctx, subject, sink, { behavior, beforeStart }) {
   const driver = await NatsDriver.connect({
     url: serviceUrl("nats"),
     fetchBatch: pullBatch,
     logger: silentLogger,
   });
-  return consumeFrom(driver, { topic: subject, group: `prism-${++ctx.groups}`, sink, behavior });
+  return consumeFrom(driver, { topic: subject, group: `prism-${++ctx.groups}`, sink, behavior, beforeStart });
 }
 
 function streamName(ctx, n) {

@@ -108,11 +108,11 @@ export async function raw(ctx, queue, sink) {
   };
 }
 
-export async function consumer(ctx, queue, sink, { behavior }) {
+export async function consumer(ctx, queue, sink, { behavior, beforeStart }) {
   const driver = await PostgresDriver.connect({
     connectionString: serviceUrl("postgres"),
     schema: ctx.schema,
     logger: silentLogger,
   });
-  return consumeFrom(driver, { topic: queue, group: "prism", sink, behavior });
+  return consumeFrom(driver, { topic: queue, group: "prism", sink, behavior, beforeStart });
 }

@@ -92,11 +92,11 @@ export async function raw(ctx, stream, sink) {
   };
 }
 
-export async function consumer(ctx, stream, sink, { behavior }) {
+export async function consumer(ctx, stream, sink, { behavior, beforeStart }) {
   const driver = await RedisDriver.connect({
     url: serviceUrl("redis"),
     batchSize: readCount,
     logger: silentLogger,
   });
-  return consumeFrom(driver, { topic: stream, group: `prism-${++ctx.groups}`, sink, behavior });
+  return consumeFrom(driver, { topic: stream, group: `prism-${++ctx.groups}`, sink, behavior, beforeStart });
 }
