@@ -165,10 +165,14 @@ function deliveryTracing(
   };
 }
 
-/** One span per attempt, a child of the delivery span (the active one). */
+/**
+ * One span per attempt, a child of the delivery span (the active one). An unsampled delivery's attempts
+ * would not be recorded either: they cost nothing then (no span, no context switch).
+ */
 function attemptTracing(tracer: Tracer): Middleware {
   return (next) => (delivery: Delivery) => {
     const parent: Context = context.active();
+    if (trace.getSpan(parent)?.isRecording() === false) return next(delivery);
     const span = tracer.startSpan(
       `attempt ${delivery.consumer.topic}`,
       {

@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { Consumer, PermanentError } from "@prism/consumer-core";
 import { MemStore } from "@prism/driver-memstore";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -73,6 +73,25 @@ describe("traceConsumer and traceDriver", () => {
     const process = sdk.spans().find((s) => s.name === "process orders");
     expect(process?.spanContext().traceId).toBe(traceId);
     expect(process?.parentSpanContext?.spanId).toBe("00f067aa0ba902b7");
+  });
+
+  it("records nothing for a producer's unsampled trace, and the handler still runs in that trace", async () => {
+    const store = new MemStore();
+    const seen: (string | undefined)[] = [];
+    const consumer = consumerOn(store).setProcessor(() => {
+      const active = trace.getSpan(context.active())?.spanContext();
+      seen.push(`${active?.traceId}/${active?.traceFlags}`);
+    });
+    traceConsumer(consumer, { tracerProvider: sdk.tracerProvider });
+    await consumer.start();
+    const processed = consumer.once("processed");
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    // Flags 00: the producer did not sample it; the parent-based sampler keeps it unsampled.
+    await store.publish("orders", text("x"), { traceparent: `00-${traceId}-00f067aa0ba902b7-00` });
+    await processed;
+    await consumer.stop();
+    expect(sdk.spans()).toEqual([]);
+    expect(seen).toEqual([`${traceId}/0`]);
   });
 
   it("shows retries, a timeout and dead-lettering", async () => {
