@@ -203,6 +203,10 @@ export class KafkaDriver
     const subscription = await Subscription.open(
       {
         kafka: this.kafka,
+        groupSize: async () => {
+          const { groups } = await this.admin.describeGroups([group]);
+          return groups[0]?.members.length ?? 0;
+        },
         topic,
         group,
         mode,

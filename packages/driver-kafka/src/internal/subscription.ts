@@ -24,6 +24,8 @@ interface Handed {
 
 export interface SubscriptionOptions {
   readonly kafka: Kafka;
+  /** Members of the group now (the coordinator's view), to tell whether a partition can come from another. */
+  readonly groupSize: () => Promise<number>;
   readonly topic: string;
   readonly group: string;
   /** Queue mode tracks acknowledgements and commits them to the Kafka group; pub/sub does neither. */
@@ -256,9 +258,17 @@ export class Subscription {
     this.generation = new AbortController();
     this.owned.clear();
     this.positions.clear();
+    // A partition new to this member can come from another member only while there is one: alone in
+    // the group (a first start, or after the others left or died), nobody else can be committing it.
+    const others =
+      [...next].some((partition) => !previous.has(partition)) &&
+      this.o.groupSize().then(
+        (size) => size > 1,
+        () => true,
+      );
     for (const partition of next) {
       this.owned.add(partition);
-      const positioning = this.position(partition, !previous.has(partition));
+      const positioning = this.position(partition, !previous.has(partition) ? others : false);
       // Awaited by the partition's next batch (which fails with the error); never unhandled.
       positioning.catch(() => {});
       this.positions.set(partition, positioning);
@@ -367,12 +377,17 @@ export class Subscription {
 
   /**
    * Where `partition` starts in this generation, sought at once (not when its next batch comes). A
-   * partition new to this member may come from one that is committing it right now — kafkajs rejoins
-   * without waiting when it notices a rebalance between batches — so its checkpoint is read one heartbeat
-   * interval later, after that commit.
+   * partition new to this member, while the group has other members, may come from one that is committing
+   * it right now — kafkajs rejoins without waiting when it notices a rebalance between batches — so its
+   * checkpoint is read one heartbeat interval later, after that commit (`handedOver` says whether).
    */
-  private async position(partition: number, arriving: boolean): Promise<bigint | undefined> {
-    if (arriving) await new Promise((resolve) => setTimeout(resolve, this.o.options.heartbeatIntervalMs));
+  private async position(
+    partition: number,
+    handedOver: false | Promise<boolean>,
+  ): Promise<bigint | undefined> {
+    if (handedOver && (await handedOver)) {
+      await new Promise((resolve) => setTimeout(resolve, this.o.options.heartbeatIntervalMs));
+    }
     const start = await this.startOffset(partition, this.o.progress(partition));
     if (start !== undefined && this.assigned.has(partition) && !this.closing) {
       this.o.progress(partition).next = start;
