@@ -52,7 +52,11 @@ export async function* readDurable(options: ReaderOptions): AsyncGenerator<Messa
     let messages: ConsumerMessages;
     try {
       const consumer = await options.open(reason);
-      messages = await consumer.consume({ max_messages: options.batch, abort_on_missing_resource: true });
+      messages = await consumer.consume({
+        max_messages: options.batch,
+        expires: pullExpiresMs,
+        abort_on_missing_resource: true,
+      });
     } catch (error) {
       failures++;
       reason = { kind: "failed", error };
@@ -70,7 +74,7 @@ export async function* readDurable(options: ReaderOptions): AsyncGenerator<Messa
         if (next.done) break;
         // After an abort nats.js still yields what it had buffered: give it back for others to take.
         if (signal.aborted) {
-          next.value.nak();
+          next.value.nak(pullExpiresMs);
           continue;
         }
         failures = 0;
@@ -124,19 +128,30 @@ export function toMessage(jsMsg: JsMsg): Message {
   return problem ? { ...message, conversionError: `NATS message ${sequence}: ${problem}` } : message;
 }
 
-/** Stops the consume and naks what it had pulled but not handed over, so it is redelivered at once. */
+/**
+ * Stops the consume and naks what it had pulled but not handed over, so it is delivered again (to any
+ * member) once this consume's last pull has expired, not after `ack_wait`.
+ */
 async function giveBack(messages: ConsumerMessages, pulled: AsyncIterator<JsMsg>): Promise<void> {
   messages.stop();
   try {
     for (;;) {
       const next = await pulled.next();
       if (next.done) return;
-      next.value.nak();
+      next.value.nak(pullExpiresMs);
     }
   } catch {
     // The consume ended with an error; nothing more is buffered.
   }
 }
+
+/**
+ * How long one pull request of a consume stays open. nats.js cannot withdraw a pull when it stops: the
+ * server keeps sending into it (to nobody) until it expires, and a message that lands there waits
+ * `ack_wait` (30 s by default) to come back. What a stopping reader gives back is therefore made
+ * available again only once such a pull has expired.
+ */
+const pullExpiresMs = 2000;
 
 /**
  * Waits before the next attempt when `error` is worth retrying; throws it (mapped) when it is not.
