@@ -35,6 +35,17 @@ function countShows(page: Page, name: string, value: string) {
   );
 }
 
+/** Confirms the open dialog and returns the result line the action then shows ("Replaying…" no more). */
+async function confirmAndRead(page: Page): Promise<string | null> {
+  await page.evaluate(() => document.querySelector("#dlq-result")?.setAttribute("hidden", ""));
+  await page.click("#confirm-ok");
+  await page.waitForFunction(() => {
+    const result = document.querySelector("#dlq-result");
+    return result && !result.hasAttribute("hidden") && !result.textContent?.endsWith("…");
+  });
+  return page.textContent("#dlq-result");
+}
+
 async function stop(cli: CliRun): Promise<number | null> {
   cli.child.kill("SIGTERM");
   return cli.exited;
@@ -93,9 +104,11 @@ describe.runIf(executable)("the operator's console in headless Chromium", () => 
         return ys.length > 1 && Math.min(...ys) < Math.max(...ys);
       });
 
-      await publish(nats.url, topic, ["poison-1", html]);
-      await countShows(page, "deadLettered", "2");
-      await page.waitForFunction(() => document.querySelector("#dlq-count")?.textContent === "2");
+      // Refused too: bytes that are not UTF-8 (the handler sees "poison-bin" and two U+FFFD).
+      const binary = new Uint8Array([...new TextEncoder().encode("poison-bin"), 0xff, 0xfe]);
+      await publish(nats.url, topic, ["poison-1", html, binary]);
+      await countShows(page, "deadLettered", "3");
+      await page.waitForFunction(() => document.querySelector("#dlq-count")?.textContent === "3");
       expect(await page.textContent("#last-error-message")).toContain("refused");
       await page.screenshot({ path: path.join(screenshots, "console-overview.png"), fullPage: true });
 
@@ -113,11 +126,18 @@ describe.runIf(executable)("the operator's console in headless Chromium", () => 
       expect(await page.locator("#dlq-list img, #dlq-list script").count()).toBe(0);
       expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
 
-      await page.fill("#dlq-filter", "POISON");
+      // Binary as a hex dump, never as garbled text.
+      const bin = page.locator("li.dead-letter", { hasText: "refused poison-bin" });
+      expect(await bin.locator(".payload-text").getAttribute("data-encoding")).toBe("hex");
+      expect(await bin.locator(".payload-text").textContent()).toBe(
+        "00000000  70 6f 69 73 6f 6e 2d 62 69 6e ff fe",
+      );
+
+      await page.fill("#dlq-filter", "POISON-1");
       await page.waitForFunction(() => document.querySelectorAll("#dlq-list li").length === 1);
-      expect(await page.textContent("#dlq-summary")).toContain('whose error contains "POISON"');
+      expect(await page.textContent("#dlq-summary")).toContain('whose error contains "POISON-1"');
       await page.fill("#dlq-filter", "");
-      await page.waitForFunction(() => document.querySelectorAll("#dlq-list li").length === 2);
+      await page.waitForFunction(() => document.querySelectorAll("#dlq-list li").length === 3);
       await page.screenshot({ path: path.join(screenshots, "console-dead-letters.png"), fullPage: true });
 
       // On a phone: one column, nothing wider than the screen.
@@ -164,11 +184,7 @@ describe.runIf(executable)("the operator's console in headless Chromium", () => 
       expect(await page.textContent("#confirm-text")).toContain(
         "Replay 1 selected dead letter to its original topic?",
       );
-      await page.click("#confirm-ok");
-      await page.waitForFunction(() =>
-        document.querySelector("#dlq-result")?.textContent?.includes("refused"),
-      );
-      expect(await page.textContent("#dlq-result")).toBe(
+      expect(await confirmAndRead(page)).toBe(
         "Replay refused (401): the console token is required (header x-prism-console-token)",
       );
       await poison.waitFor(); // still there
@@ -176,23 +192,17 @@ describe.runIf(executable)("the operator's console in headless Chromium", () => 
 
       await page.fill("#token", token);
       await page.click("#replay-selected");
-      await page.click("#confirm-ok");
-      await page.waitForFunction(
-        () => document.querySelector("#dlq-result")?.textContent === "Replayed 1 dead letter.",
-      );
+      expect(await confirmAndRead(page)).toBe("Replayed 1 dead letter.");
       await poison.waitFor({ state: "detached" });
       await page.screenshot({ path: path.join(screenshots, "console-replayed.png"), fullPage: true });
       await waitFor("the replayed message processed", () => processedLines(out).includes("poison-1"));
       await new Promise((resolve) => setTimeout(resolve, 1500)); // a second delivery would show by now
       expect(processedLines(out).filter((line) => line === "poison-1")).toHaveLength(1);
 
-      // Purge what is left, confirmed: the HTML one.
+      // Purge what is left, confirmed: the HTML and the binary one.
       await page.click("#purge-all");
       expect(await page.textContent("#confirm-text")).toContain("removed for good");
-      await page.click("#confirm-ok");
-      await page.waitForFunction(
-        () => document.querySelector("#dlq-result")?.textContent === "Purged 1 dead letter.",
-      );
+      expect(await confirmAndRead(page)).toBe("Purged 2 dead letters.");
       await page.waitForFunction(
         () => document.querySelector("#dlq-summary")?.textContent === "The dead-letter queue is empty.",
       );

@@ -46,7 +46,7 @@ export function isLoopback(host: string): boolean {
 /** What the page tells the operator about replay and purge. */
 export function consoleActions(policy: AccessPolicy): ConsoleActions {
   if (policy.token !== undefined)
-    return { mode: "token", reason: "replay and purge need the console token this server was started with" };
+    return { mode: "token", reason: "this server was started with a console token" };
   if (policy.loopback)
     return { mode: "open", reason: "listening on loopback only and no console token is set" };
   return {

@@ -56,8 +56,8 @@ export class DeadLettersView {
       actions.mode === "open"
         ? `Replay and purge are enabled: ${actions.reason}.`
         : actions.mode === "token"
-          ? `Replay and purge need the console token: ${actions.reason}.`
-          : `Read-only. ${capitalise(actions.reason)}.`,
+          ? `Replay and purge need the console token: ${actions.reason}. Enter it below (it stays in this page's memory).`
+          : `${capitalise(actions.reason)}.`,
     );
     byId("token-row").hidden = actions.mode !== "token";
     this.renderButtons();
