@@ -2,9 +2,10 @@
 // tarballs into fresh npm projects outside the workspace, then runs
 // a consumer there as ESM and as CommonJS: once with @prism/consumer-core + @prism/driver-nats only
 // (checking no other backend client was pulled in), once with the nats-redis plugin; and runs the packed
-// `prism-consumer` (validate, --help) in a project with the CLI and the NATS driver.
+// `prism-consumer` (validate, --help, and `run --http` serving its operator's console) in a project with the
+// CLI and the NATS driver.
 // Needs NATS (JetStream) and Redis: `pnpm services:up`. Usage: node scripts/pack-check/run.mjs
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -112,10 +113,66 @@ behavior: { consumer_group: pack-check, topic: pack-check }
     });
   console.log(`cli: ${npx(["validate", "consumer.yaml"]).toString().trim()}`);
   npx(["run", "--help"]);
+  return dir;
+}
+
+/**
+ * The packed CLI's operator's console: `run --http` serves the page, its script and its style from the
+ * tarball (built into dist/console, nothing fetched elsewhere), then stops on SIGTERM.
+ */
+async function cliConsole(dir) {
+  writeFileSync(join(dir, "handler.mjs"), "export default async function handle() {}\n");
+  const bin = join(dir, "node_modules", "@prism", "cli", "dist", "cli.js");
+  const child = spawn(
+    process.execPath,
+    [bin, "run", "consumer.yaml", "--processor", "./handler.mjs", "--http", "127.0.0.1:0"],
+    {
+      cwd: dir,
+      env,
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  try {
+    const port = await new Promise((resolve, reject) => {
+      let out = "";
+      const timer = setTimeout(
+        () => reject(new Error(`no port from the packed CLI within 30 s:\n${out}`)),
+        30_000,
+      );
+      child.stdout.on("data", (chunk) => {
+        out += chunk;
+        const match = /"msg":"serving \/healthz[^\n]*"port":(\d+)/.exec(out);
+        if (match) {
+          clearTimeout(timer);
+          resolve(Number(match[1]));
+        }
+      });
+      child.once("exit", (code) => reject(new Error(`the packed CLI exited with ${code}:\n${out}`)));
+    });
+    const sizes = [];
+    for (const path of ["/", "/console.js", "/console.css"]) {
+      const response = await fetch(`http://127.0.0.1:${port}${path}`);
+      const body = await response.text();
+      if (response.status !== 200 || body.length === 0)
+        throw new Error(`packed CLI console: GET ${path} answered ${response.status}`);
+      sizes.push(`${path} ${body.length} B`);
+    }
+    const status = await (await fetch(`http://127.0.0.1:${port}/api/status`)).json();
+    if (status.consumer?.name !== "pack-check")
+      throw new Error("packed CLI console: /api/status does not name the consumer");
+    console.log(`cli console: ${sizes.join(", ")}, /api/status ok`);
+  } catch (error) {
+    child.kill("SIGKILL");
+    throw error;
+  }
+  child.kill("SIGTERM");
+  const code = await exited;
+  if (code !== 0) throw new Error(`the packed CLI exited with ${code} after SIGTERM`);
 }
 
 try {
-  cliProject();
+  await cliConsole(cliProject());
   project("nats-only", ["consumer-core", "driver-nats"], { forbidden: backendClients });
   console.log(`nats-only: none of ${backendClients.join(", ")} in node_modules`);
   project(

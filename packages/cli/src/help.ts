@@ -3,12 +3,12 @@ export const help = {
   main: `prism-consumer — run and operate Prism consumers from their YAML file
 
 Usage:
-  prism-consumer run <consumer.yaml> --processor <handler.mjs> [--http [host]:port]
+  prism-consumer run <consumer.yaml> --processor <handler.mjs> [--http [host]:port] [--console-token <t>]
   prism-consumer validate <consumer.yaml>
   prism-consumer dlq list|show|replay|purge <consumer.yaml> [options]
 
 Commands:
-  run        consume with a handler module; health and Prometheus endpoints with --http
+  run        consume with a handler module; health, Prometheus and the operator's console with --http
   validate   check a config (and that its drivers are installed); every problem by path, exit 2
   dlq        list, show, replay or purge the dead-letter queue of a config
 
@@ -24,14 +24,19 @@ exits at once).
 
 Options:
   --processor <file>    the handler module (required)
-  --http [host]:port    serve GET /healthz, /readyz and /metrics (Prometheus text), e.g. --http :9464
+  --http [host]:port    serve GET /healthz, /readyz, /metrics (Prometheus text) and the operator's
+                        console at / — on 127.0.0.1 unless a host is given (0.0.0.0:9464 for all)
+  --console-token <t>   what the console's replay and purge need (16+ characters; or the environment
+                        variable PRISM_CONSOLE_TOKEN, which ps does not show). Without one the console
+                        is read-only beyond loopback; on loopback it then needs none
+  --no-console          serve the probes and /metrics only
   --lag-interval <dur>  how often the source is asked for the lag (default 5s)
   --help                this text
 
 On a terminal a one-line status shows throughput, lag and errors; otherwise logs are JSON lines on stdout.
 
 Example:
-  prism-consumer run consumer.yaml --processor ./handler.mjs --http :9464`,
+  prism-consumer run consumer.yaml --processor ./handler.mjs --http :9464   # then open http://127.0.0.1:9464/`,
   validate: `prism-consumer validate <consumer.yaml>
 
 Checks the file as "run" would load it — YAML, every key and value, and that each slot's driver package

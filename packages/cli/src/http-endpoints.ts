@@ -6,13 +6,18 @@ export interface Endpoints {
   readonly health: () => ConsumerHealth;
   /** Writes the Prometheus text exposition of the consumer's metrics. */
   readonly metrics: (request: IncomingMessage, response: ServerResponse) => void;
+  /**
+   * Routes before the probes: answers (and returns `true`) for the requests it owns — the operator's
+   * console at `/` and `/api/*` — and leaves the others.
+   */
+  readonly console?: (request: IncomingMessage, response: ServerResponse, pathname: string) => boolean;
 }
 
 /**
  * `GET /healthz` (liveness: 200 until the consumer stopped or failed), `/readyz` (200 while it runs
  * with every reporting driver connected; 503 while stalled, draining, stopped or disconnected, with the
  * reason) and `/metrics`. Bodies are JSON with the status, counters and the reason — never a URL or a
- * credential (drivers report errors redacted).
+ * credential (drivers report errors redacted). `console` adds the operator's console.
  */
 export function serveEndpoints(
   endpoints: Endpoints,
@@ -21,6 +26,7 @@ export function serveEndpoints(
 ): Promise<Server> {
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://localhost");
+    if (endpoints.console?.(request, response, url.pathname)) return;
     if (request.method !== "GET" && request.method !== "HEAD")
       return send(response, 405, { error: "GET only" });
     if (url.pathname === "/metrics") return endpoints.metrics(request, response);
@@ -36,7 +42,8 @@ export function serveEndpoints(
       const reason = notReadyReason(health);
       return send(response, reason ? 503 : 200, reason ? { ...summary, reason } : summary);
     }
-    send(response, 404, { error: "not found: GET /healthz, /readyz or /metrics" });
+    const paths = endpoints.console ? "/, /healthz, /readyz or /metrics" : "/healthz, /readyz or /metrics";
+    send(response, 404, { error: `not found: GET ${paths}` });
   });
   return new Promise((resolve, reject) => {
     server.once("error", reject);

@@ -1,12 +1,13 @@
-import { type ConsumerConfig, describeError, loadConfigFile, parseDuration } from "@prism/consumer-core";
+import { type ConsumerConfig, loadConfigFile, parseDuration } from "@prism/consumer-core";
 import { type BrowsableQueue, isBrowsableQueue } from "@prism/consumer-core/driver";
 import {
-  type DeadLetterFilter,
-  deadLetters,
-  replayMetadata,
-  showPayload,
-  summarize,
-} from "../dead-letters.js";
+  type DeadLetterTarget,
+  deadLetterTopic,
+  purgeDeadLetters,
+  replayDeadLetters,
+  replaySender,
+} from "../dead-letter-operations.js";
+import { type DeadLetterFilter, deadLetters, showPayload, summarize } from "../dead-letters.js";
 import { loadDriverFactories } from "../driver-packages.js";
 import { help } from "../help.js";
 import { parse, UsageError } from "../internal/args.js";
@@ -77,13 +78,14 @@ export async function dlq(argv: readonly string[], io: Io): Promise<number> {
         "stderr",
       );
     }
-    const topic = config.behavior.deadLetterTopic ?? `${config.behavior.topic}.dlq`;
+    const topic = deadLetterTopic(config);
+    const target: DeadLetterTarget = { queue, topic, defaultTopic: config.behavior.topic };
     const json = values.json === true || !io.stdout.isTTY;
     const dryRun = values["dry-run"] === true;
     if (action === "list") return await list(io, queue, topic, filter, limit, json);
     if (action === "show") return await show(io, queue, topic, showId as string);
-    if (action === "purge") return await purge(io, queue, topic, filter, dryRun);
-    return await replay(io, config, drivers, queue, topic, filter, dryRun);
+    if (action === "purge") return await purge(io, target, filter, dryRun);
+    return await replay(io, config, drivers, target, filter, dryRun);
   } finally {
     await drivers.close();
   }
@@ -134,92 +136,44 @@ async function show(io: Io, queue: BrowsableQueue, topic: string, id: string) {
   return io.print(`no dead letter ${JSON.stringify(id)} in "${topic}"`, 1, "stderr");
 }
 
-async function purge(
-  io: Io,
-  queue: BrowsableQueue,
-  topic: string,
-  filter: DeadLetterFilter,
-  dryRun: boolean,
-) {
-  let removed = 0;
-  let batch: string[] = [];
-  const flush = async () => {
-    if (batch.length > 0 && !dryRun) removed += await queue.remove(topic, batch);
-    else removed += batch.length;
-    batch = [];
-  };
-  // Collected first: removing while paging would move the pages.
-  const ids: string[] = [];
-  for await (const message of deadLetters(queue, topic, filter)) ids.push(message.id);
-  for (const id of ids) {
-    batch.push(id);
-    if (batch.length === 100) await flush();
-  }
-  await flush();
+async function purge(io: Io, target: DeadLetterTarget, filter: DeadLetterFilter, dryRun: boolean) {
+  const removed = await purgeDeadLetters(target, filter, { dryRun });
   return io.print(
-    `${dryRun ? "would remove" : "removed"} ${removed} dead letter${removed === 1 ? "" : "s"} from "${topic}"`,
+    `${dryRun ? "would remove" : "removed"} ${removed} dead letter${removed === 1 ? "" : "s"} from "${target.topic}"`,
     0,
   );
 }
 
-/**
- * Publishes each dead letter to its original topic through the message source's driver, and removes it
- * from the dead-letter queue only once the source has accepted the copy: at-least-once, never a loss.
- */
+/** Replays through the shared `replayDeadLetters`, printing each outcome as it happens. */
 async function replay(
   io: Io,
   config: ConsumerConfig,
   drivers: SlotDrivers,
-  queue: BrowsableQueue,
-  topic: string,
+  target: DeadLetterTarget,
   filter: DeadLetterFilter,
   dryRun: boolean,
 ): Promise<number> {
-  const source = (await drivers.driver("messageSource")) as {
-    publish?: (topic: string, payload: Uint8Array, metadata: Record<string, string>) => Promise<string>;
-    enqueue?: (topic: string, payload: Uint8Array, metadata: Record<string, string>) => Promise<string>;
-  };
-  const viaQueue = config.slots.messageSource.interface === "queue" || typeof source.publish !== "function";
-  const send = viaQueue ? source.enqueue?.bind(source) : source.publish?.bind(source);
-  if (!send)
-    return io.print(
-      `slots.message_source: driver "${config.slots.messageSource.driver}" cannot publish`,
-      1,
-      "stderr",
-    );
-  const selected = [];
-  for await (const message of deadLetters(queue, topic, filter)) selected.push(message);
-  let replayed = 0;
-  let failed = 0;
-  for (const message of selected) {
-    const target = summarize(message).originalTopic ?? config.behavior.topic;
-    if (dryRun) {
-      io.stdout.write(`would replay ${message.id} to "${target}"\n`);
-      continue;
-    }
-    try {
-      await send(target, message.payload, { ...replayMetadata(message, topic) });
-    } catch (error) {
-      failed++;
-      io.stderr.write(
-        `could not replay ${message.id} to "${target}" (it stays in "${topic}"): ${describeError(error)}\n`,
-      );
-      continue;
-    }
-    try {
-      await queue.remove(topic, [message.id]);
-      replayed++;
-    } catch (error) {
-      failed++;
-      io.stderr.write(
-        `replayed ${message.id} to "${target}" but could not remove it from "${topic}" (a later replay sends it again): ${describeError(error)}\n`,
-      );
-    }
-  }
-  if (dryRun)
-    return io.print(`would replay ${selected.length} dead letter${selected.length === 1 ? "" : "s"}`, 0);
+  const send = replaySender(config, await drivers.driver("messageSource"));
+  if (typeof send === "string") return io.print(send, 1, "stderr");
+  const { topic } = target;
+  const results = await replayDeadLetters(target, send, filter, {
+    dryRun,
+    onResult: ({ id, target: to, outcome, error }) => {
+      if (outcome === "would-replay") io.stdout.write(`would replay ${id} to "${to}"\n`);
+      if (outcome === "publish-failed")
+        io.stderr.write(`could not replay ${id} to "${to}" (it stays in "${topic}"): ${error}\n`);
+      if (outcome === "remove-failed")
+        io.stderr.write(
+          `replayed ${id} to "${to}" but could not remove it from "${topic}" (a later replay sends it again): ${error}\n`,
+        );
+    },
+  });
+  const plural = (n: number) => `${n} dead letter${n === 1 ? "" : "s"}`;
+  if (dryRun) return io.print(`would replay ${plural(results.length)}`, 0);
+  const replayed = results.filter((result) => result.outcome === "replayed").length;
+  const failed = results.length - replayed;
   return io.print(
-    `replayed ${replayed} dead letter${replayed === 1 ? "" : "s"} from "${topic}"${failed ? `; ${failed} failed` : ""}`,
+    `replayed ${plural(replayed)} from "${topic}"${failed ? `; ${failed} failed` : ""}`,
     failed ? 1 : 0,
   );
 }

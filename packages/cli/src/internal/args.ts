@@ -31,8 +31,11 @@ export function parse<T extends OptionSpec>(
   }
 }
 
-/** `:9464`, `9464` or `127.0.0.1:9464` as host and port (all interfaces when no host is given). */
-export function parseListen(text: string): { host: string | undefined; port: number } {
+/**
+ * `:9464`, `9464` or `127.0.0.1:9464` as host and port. Without a host it is loopback (`127.0.0.1`):
+ * listening beyond it takes an explicit `0.0.0.0:9464` (or an interface's address).
+ */
+export function parseListen(text: string): { host: string; port: number } {
   const match = /^(?:(.*):)?(\d+)$/.exec(text);
   const port = Number(match?.[2]);
   if (!match || !Number.isInteger(port) || port < 0 || port > 65535) {
@@ -40,6 +43,6 @@ export function parseListen(text: string): { host: string | undefined; port: num
       `--http ${JSON.stringify(text)}: expected [host]:port, e.g. :9464 or 127.0.0.1:9464`,
     );
   }
-  const host = match[1] ? match[1].replace(/^\[|\]$/g, "") : undefined;
+  const host = match[1] ? match[1].replace(/^\[|\]$/g, "") : "127.0.0.1";
   return { host, port };
 }
