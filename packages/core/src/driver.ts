@@ -56,6 +56,8 @@ export type {
   SubscribeOptions,
 } from "./interfaces.js";
 export type { Logger } from "./logger.js";
+export type { KafkaSaslMechanism } from "./kafka-options.js";
+export { checkKafkaClientChoice, kafkaOptionFields } from "./kafka-options.js";
 export { consoleLogger, redactUrl, silentLogger } from "./logger.js";
 export type { Message, Metadata, Offset, Position } from "./message.js";
 export { compareOffsets } from "./offsets.js";
@@ -70,11 +72,19 @@ export type {
   Resolved,
 } from "./options.js";
 export { defineOptions, option, show } from "./options.js";
+export type { PartitionHandoverOptions } from "./partition-handover.js";
+export { PartitionHandover } from "./partition-handover.js";
+export type { PartitionEnds } from "./partition-lag.js";
+export { partitionLag } from "./partition-lag.js";
+export { PartitionProgress } from "./partition-progress.js";
 export type { PollingOptions } from "./polling-iterable.js";
 export { pollingIterable } from "./polling-iterable.js";
 export type { PushChannel } from "./push-channel.js";
 export { pushChannel } from "./push-channel.js";
+export { addRecordHeader, BASE64_SUFFIX, KAFKA_KEY, recordId } from "./record-headers.js";
 export type { ReconnectBackoff } from "./reconnect-backoff.js";
 export { reconnectDelay, waitBeforeRetry } from "./reconnect-backoff.js";
+export type { SubscribedMember } from "./subscription-assignment.js";
+export { assignBySubscription } from "./subscription-assignment.js";
 export type { UnsettledReceiver } from "./unsettled-messages.js";
 export { UnsettledMessages } from "./unsettled-messages.js";

@@ -1,15 +1,17 @@
 import {
-  ConfigError,
   type ConfigIssue,
+  checkKafkaClientChoice,
   type Duration,
   defineOptions,
+  type KafkaSaslMechanism,
+  kafkaOptionFields,
   type Logger,
   type OptionsOf,
   option,
 } from "@prism/consumer-core/driver";
 import type { Kafka } from "kafkajs";
 
-export type SaslMechanism = "plain" | "scram-sha-256" | "scram-sha-512";
+export type SaslMechanism = KafkaSaslMechanism;
 
 /** Settings of a `KafkaDriver`; YAML uses the snake_case keys in the README's table. Durations: "10s" or ms. */
 export interface KafkaDriverOptions {
@@ -64,41 +66,13 @@ export interface ResolvedKafkaOptions {
   readonly kafka: Kafka | undefined;
 }
 
-const broker = option.string({ pattern: /^[^\s:]+:\d+$/, hint: '"host:port"' });
 const isKafka = (v: unknown): v is Kafka =>
   typeof v === "object" && v !== null && typeof (v as Kafka).consumer === "function";
-const isLogger = (v: unknown): v is Logger =>
-  typeof v === "object" && v !== null && typeof (v as Logger).warn === "function";
 
-const saslOptions = defineOptions({
-  mechanism: { type: option.oneOf(["plain", "scram-sha-256", "scram-sha-512"] as const), required: true },
-  username: { type: option.string(), required: true },
-  // Take it from an environment variable (`${KAFKA_PASSWORD}`); it is never echoed.
-  password: { type: option.string({ secret: true }), required: true },
-});
-
-/** The driver's options, declared once for YAML (snake_case) and code (camelCase). */
+/** The driver's options, declared once for YAML (snake_case) and code (camelCase): core's Kafka options plus these. */
 export const kafkaOptions = defineOptions({
-  brokers: {
-    type: option.list(broker, {
-      commaSeparated: true,
-      min: 1,
-      hint: 'a list of "host:port" (or one comma-separated string)',
-    }),
-  },
-  clientId: { type: option.string(), default: "prism-consumer" },
-  ssl: { type: option.boolean(), default: false },
-  sasl: saslOptions.type,
-  createTopics: { type: option.boolean(), default: true },
-  partitions: { type: option.integer({ min: 1 }), default: 1 },
-  replicationFactor: { type: option.integer({ min: 1 }), default: 1 },
-  sessionTimeout: { type: option.duration({ positive: true }), default: 10_000 },
-  heartbeatInterval: { type: option.duration({ positive: true }), default: 1000 },
+  ...kafkaOptionFields,
   partitionsConsumedConcurrently: { type: option.integer({ min: 1 }), default: 1 },
-  bufferSize: { type: option.integer({ min: 1 }), default: 256 },
-  commitInterval: { type: option.duration({ positive: true }), default: 1000 },
-  connectionTimeout: { type: option.duration({ positive: true }), default: 3000 },
-  logger: { type: option.instance(isLogger, "a Logger"), codeOnly: true },
   kafka: { type: option.instance(isKafka, "a kafkajs Kafka client"), codeOnly: true },
 });
 
@@ -138,15 +112,6 @@ export function parseKafkaConfig(
 function readChecked(raw: Readonly<Record<string, unknown>>, style: "snake" | "camel", path: string) {
   const issues: ConfigIssue[] = [];
   const options = kafkaOptions.collect(raw, { style, path, defaults: style === "camel" }, issues);
-  const given = (key: string) => raw[key] != null;
-  if (!given("brokers") && !given("kafka")) {
-    issues.push({ path: `${path}.brokers`, message: 'required, e.g. ["localhost:9092"]' });
-  }
-  if (given("kafka")) {
-    for (const key of ["brokers", "ssl", "sasl"].filter(given)) {
-      issues.push({ path: `${path}.${key}`, message: "not used with options.kafka; set it on the client" });
-    }
-  }
-  if (issues.length > 0 || options === undefined) throw new ConfigError(issues);
-  return options;
+  checkKafkaClientChoice(raw, path, "kafka", issues);
+  return options as NonNullable<typeof options>;
 }

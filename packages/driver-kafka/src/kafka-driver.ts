@@ -16,17 +16,18 @@ import type {
 } from "@prism/consumer-core/driver";
 import {
   describeError,
+  PartitionProgress,
   PrismError,
   PrismErrorCode,
   reconnectDelay,
+  recordId,
   UnsettledMessages,
 } from "@prism/consumer-core/driver";
 import { type Admin, Kafka, type LogEntry, logLevel, type Producer, type SASLOptions } from "kafkajs";
 import { type KafkaDriverOptions, type ResolvedKafkaOptions, resolveOptions } from "./config.js";
 import { mapKafkaError } from "./errors.js";
-import { messageId, toKafkaMessage } from "./internal/convert.js";
+import { toKafkaMessage } from "./internal/convert.js";
 import { groupLag } from "./internal/group-lag.js";
-import { PartitionProgress } from "./internal/partition-progress.js";
 import { Subscription } from "./internal/subscription.js";
 
 const defaultQueueGroup = "prism";
@@ -282,7 +283,7 @@ export class KafkaDriver
         messages: [toKafkaMessage(payload, metadata)],
       });
       if (!record || record.baseOffset === undefined) throw new Error("the broker returned no offset");
-      return messageId(record.partition, record.baseOffset);
+      return recordId(record.partition, record.baseOffset);
     } catch (error) {
       throw mapKafkaError(error, `publishing to "${topic}"`);
     }

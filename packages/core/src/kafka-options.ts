@@ -1,0 +1,63 @@
+import { ConfigError, type ConfigIssue } from "./errors.js";
+import type { Logger } from "./logger.js";
+import { defineOptions, type OptionField, type OptionType, option } from "./options.js";
+
+/** SASL mechanisms both Kafka drivers support. */
+export type KafkaSaslMechanism = "plain" | "scram-sha-256" | "scram-sha-512";
+
+const broker = option.string({ pattern: /^[^\s:]+:\d+$/, hint: '"host:port"' });
+const isLogger = (v: unknown): v is Logger =>
+  typeof v === "object" && v !== null && typeof (v as Logger).warn === "function";
+
+/**
+ * The options the Kafka drivers share (each adds its own, such as the client instance to reuse), for
+ * `defineOptions({ ...kafkaOptionFields, … })`: the same keys, defaults and checks in both READMEs.
+ */
+export const kafkaOptionFields = {
+  brokers: {
+    type: option.list(broker, {
+      commaSeparated: true,
+      min: 1,
+      hint: 'a list of "host:port" (or one comma-separated string)',
+    }),
+  },
+  clientId: { type: option.string(), default: "prism-consumer" },
+  ssl: { type: option.boolean(), default: false },
+  sasl: defineOptions({
+    mechanism: { type: option.oneOf(["plain", "scram-sha-256", "scram-sha-512"] as const), required: true },
+    username: { type: option.string(), required: true },
+    // Take it from an environment variable (`${KAFKA_PASSWORD}`); it is never echoed.
+    password: { type: option.string({ secret: true }), required: true },
+  }).type,
+  createTopics: { type: option.boolean(), default: true },
+  partitions: { type: option.integer({ min: 1 }), default: 1 },
+  replicationFactor: { type: option.integer({ min: 1 }), default: 1 },
+  sessionTimeout: { type: option.duration({ positive: true }), default: 10_000 },
+  heartbeatInterval: { type: option.duration({ positive: true }), default: 1000 },
+  bufferSize: { type: option.integer({ min: 1 }), default: 256 },
+  commitInterval: { type: option.duration({ positive: true }), default: 1000 },
+  connectionTimeout: { type: option.duration({ positive: true }), default: 3000 },
+  logger: { type: option.instance(isLogger, "a Logger"), codeOnly: true },
+} satisfies Record<string, OptionField<unknown> | OptionType<unknown>>;
+
+/**
+ * The rules across Kafka options: `brokers` is required unless a client instance is given (option
+ * `clientKey`, in code), and the connection settings are not used with one. Adds to `issues`.
+ */
+export function checkKafkaClientChoice(
+  raw: Readonly<Record<string, unknown>>,
+  path: string,
+  clientKey: string,
+  issues: ConfigIssue[],
+): void {
+  const given = (key: string) => raw[key] != null;
+  if (!given("brokers") && !given(clientKey)) {
+    issues.push({ path: `${path}.brokers`, message: 'required, e.g. ["localhost:9092"]' });
+  }
+  if (given(clientKey)) {
+    for (const key of ["brokers", "ssl", "sasl"].filter(given)) {
+      issues.push({ path: `${path}.${key}`, message: `not used with options.${clientKey}; set it on the client` });
+    }
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+}
