@@ -72,11 +72,13 @@ export type {
   Resolved,
 } from "./options.js";
 export { defineOptions, option, show } from "./options.js";
-export type { PartitionHandoverOptions } from "./partition-handover.js";
+export type { HandedMessage, PartitionHandoverOptions } from "./partition-handover.js";
 export { PartitionHandover } from "./partition-handover.js";
 export type { PartitionEnds } from "./partition-lag.js";
 export { partitionLag } from "./partition-lag.js";
 export { PartitionProgress } from "./partition-progress.js";
+export type { PartitionReader, PartitionReaderContext } from "./partition-readers.js";
+export { PartitionReaders } from "./partition-readers.js";
 export type { PollingOptions } from "./polling-iterable.js";
 export { pollingIterable } from "./polling-iterable.js";
 export type { PushChannel } from "./push-channel.js";

@@ -42,15 +42,16 @@ export const kafkaOptionFields = {
 
 /**
  * The rules across Kafka options: `brokers` is required unless a client instance is given (option
- * `clientKey`, in code), and the connection settings are not used with one. Adds to `issues`.
+ * `clientKey`, in code, for a driver that takes one), and the connection settings are not used with one.
+ * Throws a `ConfigError` with these and the `issues` found before.
  */
 export function checkKafkaClientChoice(
   raw: Readonly<Record<string, unknown>>,
   path: string,
-  clientKey: string,
+  clientKey: string | undefined,
   issues: ConfigIssue[],
 ): void {
-  const given = (key: string) => raw[key] != null;
+  const given = (key: string | undefined) => key !== undefined && raw[key] != null;
   if (!given("brokers") && !given(clientKey)) {
     issues.push({ path: `${path}.brokers`, message: 'required, e.g. ["localhost:9092"]' });
   }

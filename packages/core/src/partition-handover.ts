@@ -1,6 +1,18 @@
 import { PrismError, PrismErrorCode } from "./errors.js";
 import type { CheckpointLookup, GroupChange } from "./interfaces.js";
+import type { Message } from "./message.js";
 import type { PartitionProgress } from "./partition-progress.js";
+import type { PushChannel } from "./push-channel.js";
+
+/** A message on its way to the reader, stamped with its partition's epoch when it was fetched. */
+export interface HandedMessage {
+  readonly message: Message;
+  readonly partition: number;
+  readonly offset: bigint;
+  readonly epoch: number;
+}
+
+const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
 /** How long a member giving partitions up waits for the consumer to finish and commit them. */
 const revokeGraceMs = 10_000;
@@ -66,6 +78,44 @@ export class PartitionHandover {
 
   epochOf(partition: number): number {
     return this.epochs.get(partition) ?? 0;
+  }
+
+  /**
+   * The messages of `channel` whose partition's epoch has not moved on since they were fetched, in
+   * channel order; ends when the channel does. Its iterator hands over what is buffered without a
+   * promise per message (`takeBuffered`); stopping the iteration calls `close`.
+   */
+  messagesOf(channel: PushChannel<HandedMessage>, close: () => Promise<void>): AsyncIterable<Message> {
+    const source = channel.iterable[Symbol.asyncIterator]() as AsyncIterator<HandedMessage> & {
+      takeBuffered(max: number): HandedMessage[];
+    };
+    // A plain promise chain, not an async loop: it runs per message.
+    const current = (
+      next: IteratorResult<HandedMessage>,
+    ): IteratorResult<Message> | Promise<IteratorResult<Message>> => {
+      if (next.done) return done;
+      const { message, partition, epoch } = next.value;
+      if (this.epochOf(partition) === epoch) return { done: false, value: message };
+      return source.next().then(current);
+    };
+    const iterator: AsyncIterableIterator<Message> & { takeBuffered(max: number): Message[] } = {
+      next: () => source.next().then(current),
+      takeBuffered: (max) => {
+        const taken: Message[] = [];
+        for (const { message, partition, epoch } of source.takeBuffered(max)) {
+          if (this.epochOf(partition) === epoch) taken.push(message);
+        }
+        return taken;
+      },
+      return: async () => {
+        await close();
+        return done;
+      },
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+    };
+    return iterator;
   }
 
   /** A new generation's assignment: revoked partitions are forgotten, the rest positioned at once. */

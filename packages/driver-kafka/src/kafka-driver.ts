@@ -16,12 +16,11 @@ import type {
 } from "@prism/consumer-core/driver";
 import {
   describeError,
-  PartitionProgress,
+  PartitionReaders,
   PrismError,
   PrismErrorCode,
   reconnectDelay,
   recordId,
-  UnsettledMessages,
 } from "@prism/consumer-core/driver";
 import { type Admin, Kafka, type LogEntry, logLevel, type Producer, type SASLOptions } from "kafkajs";
 import { type KafkaDriverOptions, type ResolvedKafkaOptions, resolveOptions } from "./config.js";
@@ -50,10 +49,7 @@ export class KafkaDriver
     LagReporting,
     Closable
 {
-  private readonly progress = new Map<string, PartitionProgress>();
-  private readonly subscriptions = new Map<string, Set<Subscription>>();
-  private readonly resumes = new Map<string, CheckpointLookup>();
-  private readonly unsettled = new UnsettledMessages<{ key: string; partition: number; offset: bigint }>();
+  private readonly readers = new PartitionReaders<Subscription>();
   private readonly topicsReady = new Map<string, Promise<void>>();
   private producer: Promise<Producer> | undefined;
   private health: { connected: boolean; reconnects: number; lastError?: string } = {
@@ -119,21 +115,16 @@ export class KafkaDriver
   }
 
   async unsubscribe(topic: string, subscriberId: string): Promise<void> {
-    const members = this.subscriptions.get(key(topic, subscriberId));
-    await Promise.all([...(members ?? [])].map((member) => member.close()));
+    await this.readers.close(topic, subscriberId);
   }
 
   async acknowledge(message: Message): Promise<void> {
-    const handed = this.unsettled.settle(message);
-    if (handed) this.progressOf(handed.key, handed.partition).settle(handed.offset);
+    this.readers.settle([message]);
   }
 
   /** Settles many messages at once (`BatchAcknowledgement`): committed with the next Kafka group commit. */
   async acknowledgeBatch(messages: readonly Message[]): Promise<void> {
-    for (const message of messages) {
-      const handed = this.unsettled.settle(message);
-      if (handed) this.progressOf(handed.key, handed.partition).settle(handed.offset);
-    }
+    this.readers.settle(messages);
   }
 
   /**
@@ -141,28 +132,15 @@ export class KafkaDriver
    * delivered again too). Without `requeue` the message counts as settled.
    */
   async reject(message: Message, requeue: boolean): Promise<void> {
-    const handed = this.unsettled.settle(message);
-    if (!handed) return;
-    if (!requeue) {
-      this.progressOf(handed.key, handed.partition).settle(handed.offset);
-      return;
-    }
-    // With no live member owning the partition it stays unsettled: the next one fetches it again.
-    for (const member of this.subscriptions.get(handed.key) ?? []) {
-      if (member.rewind(handed.partition, handed.offset)) return;
-    }
+    this.readers.reject(message, requeue);
   }
 
   async resumeAfter(topic: string, group: string, lookup: CheckpointLookup): Promise<void> {
-    this.resumes.set(key(topic, group), lookup);
+    this.readers.resumeAfter(topic, group, lookup);
   }
 
   ownedPartitions(topic: string, group: string): ReadonlySet<string> {
-    const owned = new Set<string>();
-    for (const member of this.subscriptions.get(key(topic, group)) ?? []) {
-      for (const partition of member.owned) owned.add(String(partition));
-    }
-    return owned;
+    return this.readers.ownedPartitions(topic, group);
   }
 
   /**
@@ -172,7 +150,7 @@ export class KafkaDriver
   async consumerLag(topic: string, group: string): Promise<Readonly<Record<string, number>>> {
     this.assertOpen();
     try {
-      return await groupLag(this.admin, topic, group, this.resumes.get(key(topic, group)));
+      return await groupLag(this.admin, topic, group, this.readers.resumeOf(topic, group));
     } catch (error) {
       throw mapKafkaError(error, `lag of group "${group}" on "${topic}"`);
     }
@@ -185,8 +163,7 @@ export class KafkaDriver
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const members = [...this.subscriptions.values()].flatMap((set) => [...set]);
-    await Promise.all(members.map((member) => member.close()));
+    await this.readers.closeAll();
     const producer = await this.producer?.catch(() => undefined);
     await producer?.disconnect().catch(() => {});
     await this.admin.disconnect().catch(() => {});
@@ -200,76 +177,35 @@ export class KafkaDriver
   ): Promise<AsyncIterable<Message>> {
     this.assertOpen();
     await this.ensureTopic(topic);
-    const subscriptionKey = key(topic, group);
-    const subscription = await Subscription.open(
-      {
-        kafka: this.kafka,
-        groupSize: async () => {
-          const { groups } = await this.admin.describeGroups([group]);
-          return groups[0]?.members.length ?? 0;
+    return this.readers.open(topic, group, mode, ({ progress, resume }) =>
+      Subscription.open(
+        {
+          kafka: this.kafka,
+          groupSize: async () => {
+            const { groups } = await this.admin.describeGroups([group]);
+            return groups[0]?.members.length ?? 0;
+          },
+          topic,
+          group,
+          mode,
+          options: this.options,
+          progress,
+          resume,
+          onGroupChange,
+          onReconnect: (error) => {
+            this.health = {
+              ...this.health,
+              reconnects: this.health.reconnects + 1,
+              lastError: describeError(error),
+            };
+          },
+          onFailure: (error) => {
+            this.health = { ...this.health, lastError: error.message };
+          },
         },
-        topic,
-        group,
-        mode,
-        options: this.options,
-        progress: (partition) => this.progressOf(subscriptionKey, partition),
-        resume: this.resumes.get(subscriptionKey),
-        onGroupChange,
-        onReconnect: (error) => {
-          this.health = {
-            ...this.health,
-            reconnects: this.health.reconnects + 1,
-            lastError: describeError(error),
-          };
-        },
-        onFailure: (error) => {
-          this.health = { ...this.health, lastError: error.message };
-        },
-      },
-      signal,
+        signal,
+      ),
     );
-    const members = this.subscriptions.get(subscriptionKey) ?? new Set<Subscription>();
-    this.subscriptions.set(subscriptionKey, members);
-    members.add(subscription);
-    const messages = subscription.messages;
-    // Only queue messages are settled; pub/sub ones need no record (and it costs per message).
-    const handedOut = mode === "queue" ? this.unsettled.receiver() : undefined;
-    const record = (message: Message) => {
-      const position = message.position;
-      handedOut?.handOut(message, {
-        key: subscriptionKey,
-        partition: Number(position?.partition),
-        offset: BigInt(position?.offset ?? 0),
-      });
-    };
-    return {
-      [Symbol.asyncIterator]() {
-        const iterator = messages[Symbol.asyncIterator]() as AsyncIterator<Message> & {
-          takeBuffered(max: number): Message[];
-        };
-        return {
-          // A plain promise chain, not an async function: it runs per message.
-          next: () =>
-            iterator.next().then((next) => {
-              if (next.done) {
-                members.delete(subscription);
-                return next;
-              }
-              record(next.value);
-              return next;
-            }),
-          takeBuffered(max: number): Message[] {
-            const taken = iterator.takeBuffered(max);
-            if (handedOut) for (const message of taken) record(message);
-            return taken;
-          },
-          async return() {
-            members.delete(subscription);
-            return (await iterator.return?.()) ?? { done: true, value: undefined };
-          },
-        };
-      },
-    };
   }
 
   private async send(topic: string, payload: Uint8Array, metadata: Metadata): Promise<string> {
@@ -369,20 +305,9 @@ export class KafkaDriver
     }
   }
 
-  private progressOf(subscriptionKey: string, partition: number): PartitionProgress {
-    const progressKey = `${subscriptionKey}\u0000${partition}`;
-    const progress = this.progress.get(progressKey) ?? new PartitionProgress();
-    this.progress.set(progressKey, progress);
-    return progress;
-  }
-
   private assertOpen(): void {
     if (this.closed) throw new PrismError(PrismErrorCode.Lifecycle, "kafka: the driver is closed");
   }
-}
-
-function key(topic: string, group: string): string {
-  return `${topic}\u0000${group}`;
 }
 
 function forwardLog(options: ResolvedKafkaOptions, entry: LogEntry): void {

@@ -1,6 +1,7 @@
 import {
   type CheckpointLookup,
   type GroupChange,
+  type HandedMessage,
   isPrismError,
   type Message,
   PartitionHandover,
@@ -14,14 +15,6 @@ import type { ResolvedKafkaOptions } from "../config.js";
 import { mapKafkaError } from "../errors.js";
 import { toMessage } from "./convert.js";
 import { subscriptionAwareAssigner } from "./subscription-aware-assigner.js";
-
-/** A message on its way to the reader, stamped with the partition's epoch when it was fetched. */
-interface Handed {
-  readonly message: Message;
-  readonly partition: number;
-  readonly offset: bigint;
-  readonly epoch: number;
-}
 
 export interface SubscriptionOptions {
   readonly kafka: Kafka;
@@ -40,7 +33,6 @@ export interface SubscriptionOptions {
   readonly onFailure: (error: PrismError) => void;
 }
 
-const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
 /**
  * One kafkajs group member for one topic. Fetched batches are handed to the reader through a bounded
@@ -62,7 +54,7 @@ export class Subscription {
   private lastHeartbeatAt = 0;
 
   private constructor(private readonly o: SubscriptionOptions) {
-    this.channel = pushChannel<Handed>({ capacity: o.options.bufferSize });
+    this.channel = pushChannel<HandedMessage>({ capacity: o.options.bufferSize });
     this.consumer = o.kafka.consumer({
       groupId: o.group,
       sessionTimeout: o.options.sessionTimeoutMs,
@@ -151,42 +143,9 @@ export class Subscription {
     }
   }
 
-  /**
-   * The messages, in fetch order per partition; ends when the subscription closes. Its iterator hands
-   * over what is buffered without a promise per message (`takeBuffered`).
-   */
+  /** The messages, in fetch order per partition; ends when the subscription closes. */
   get messages(): AsyncIterable<Message> {
-    const source = this.channel.iterable[Symbol.asyncIterator]() as AsyncIterator<Handed> & {
-      takeBuffered(max: number): Handed[];
-    };
-    // A plain promise chain, not an async loop: it runs per message.
-    const current = (
-      next: IteratorResult<Handed>,
-    ): IteratorResult<Message> | Promise<IteratorResult<Message>> => {
-      if (next.done) return done;
-      const { message, partition, epoch } = next.value;
-      // A partition that was revoked or re-positioned got a new epoch, which drops what was fetched before.
-      if (this.handover.epochOf(partition) === epoch) return { done: false, value: message };
-      return source.next().then(current);
-    };
-    const iterator: AsyncIterableIterator<Message> & { takeBuffered(max: number): Message[] } = {
-      next: () => source.next().then(current),
-      takeBuffered: (max) => {
-        const taken: Message[] = [];
-        for (const { message, partition, epoch } of source.takeBuffered(max)) {
-          if (this.handover.epochOf(partition) === epoch) taken.push(message);
-        }
-        return taken;
-      },
-      return: async () => {
-        await this.close();
-        return done;
-      },
-      [Symbol.asyncIterator]() {
-        return iterator;
-      },
-    };
-    return iterator;
+    return this.handover.messagesOf(this.channel, () => this.close());
   }
 
   /** Delivers `offset` of `partition` again (and what followed it): Kafka's only way to redeliver. */
@@ -284,7 +243,7 @@ export class Subscription {
    * Waits for room in the channel, heartbeating on time so the group sees this member alive and this
    * member sees a rebalance: then it gives its partitions up (see `revoke`) before kafkajs rejoins.
    */
-  private async handWhenRoom(item: Handed, heartbeat: () => Promise<void>): Promise<boolean> {
+  private async handWhenRoom(item: HandedMessage, heartbeat: () => Promise<void>): Promise<boolean> {
     const pushed = this.channel.push(item, this.handover.generation.signal);
     const interval = this.o.options.heartbeatIntervalMs;
     for (;;) {
