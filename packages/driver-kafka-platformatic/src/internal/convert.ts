@@ -9,9 +9,10 @@ import {
 import type { KafkaRecord, MessageToProduce } from "@platformatic/kafka";
 
 export function toProducedMessage(topic: string, payload: Uint8Array, metadata: Metadata): MessageToProduce {
-  const headers: Record<string, Buffer> = {};
+  // The client's default serialisers take Buffers only, header names included.
+  const headers = new Map<Buffer, Buffer>();
   for (const [name, value] of Object.entries(metadata)) {
-    if (name !== KAFKA_KEY) headers[name] = Buffer.from(value);
+    if (name !== KAFKA_KEY) headers.set(Buffer.from(name), Buffer.from(value));
   }
   const key = metadata[KAFKA_KEY];
   return {
