@@ -46,7 +46,14 @@ if (!versionOf(binary)?.startsWith(`v${major}.`)) {
   // stdout carries only the path; npm's output goes to stderr.
   execFileSync(
     npm,
-    ["install", "--no-audit", "--no-fund", "--no-package-lock", "--ignore-scripts", `${packageName}@^${major}`],
+    [
+      "install",
+      "--no-audit",
+      "--no-fund",
+      "--no-package-lock",
+      "--ignore-scripts",
+      `${packageName}@^${major}`,
+    ],
     { cwd: dir, stdio: ["ignore", process.stderr, "inherit"] },
   );
 }

@@ -52,7 +52,9 @@ for (const name of fs.readdirSync(packagesDir).sort()) {
   // Suites the build machine's Node cannot run were skipped by `pnpm test`: all of them run here.
   const whole = !atLeast(numbers(process.version), need);
   const filters = whole ? [] : ["src/", "test/conformance.test.ts"];
-  console.log(`\n${pkg.name}: ${whole ? "every suite" : "unit suites and conformance kit"} on Node ${version}`);
+  console.log(
+    `\n${pkg.name}: ${whole ? "every suite" : "unit suites and conformance kit"} on Node ${version}`,
+  );
   const vitest = path.join(dir, "node_modules", "vitest", "vitest.mjs");
   const began = Date.now();
   const run = spawnSync(node, [vitest, "run", ...filters, "--passWithNoTests"], {

@@ -55,9 +55,9 @@ export type {
   ReceiveOptions,
   SubscribeOptions,
 } from "./interfaces.js";
-export type { Logger } from "./logger.js";
 export type { KafkaSaslMechanism } from "./kafka-options.js";
 export { checkKafkaClientChoice, kafkaOptionFields } from "./kafka-options.js";
+export type { Logger } from "./logger.js";
 export { consoleLogger, redactUrl, silentLogger } from "./logger.js";
 export type { Message, Metadata, Offset, Position } from "./message.js";
 export { compareOffsets } from "./offsets.js";
@@ -83,9 +83,9 @@ export type { PollingOptions } from "./polling-iterable.js";
 export { pollingIterable } from "./polling-iterable.js";
 export type { PushChannel } from "./push-channel.js";
 export { pushChannel } from "./push-channel.js";
-export { addRecordHeader, BASE64_SUFFIX, KAFKA_KEY, recordId } from "./record-headers.js";
 export type { ReconnectBackoff } from "./reconnect-backoff.js";
 export { reconnectDelay, waitBeforeRetry } from "./reconnect-backoff.js";
+export { addRecordHeader, BASE64_SUFFIX, KAFKA_KEY, recordId } from "./record-headers.js";
 export type { SubscribedMember } from "./subscription-assignment.js";
 export { assignBySubscription } from "./subscription-assignment.js";
 export type { UnsettledReceiver } from "./unsettled-messages.js";

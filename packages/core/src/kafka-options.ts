@@ -57,7 +57,10 @@ export function checkKafkaClientChoice(
   }
   if (given(clientKey)) {
     for (const key of ["brokers", "ssl", "sasl"].filter(given)) {
-      issues.push({ path: `${path}.${key}`, message: `not used with options.${clientKey}; set it on the client` });
+      issues.push({
+        path: `${path}.${key}`,
+        message: `not used with options.${clientKey}; set it on the client`,
+      });
     }
   }
   if (issues.length > 0) throw new ConfigError(issues);

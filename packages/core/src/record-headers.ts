@@ -15,7 +15,8 @@ export const BASE64_SUFFIX = ".base64";
 export function addRecordHeader(metadata: Record<string, string>, name: string, value: unknown): void {
   if (typeof value === "string") metadata[name] = value;
   else if (value === null || value === undefined) metadata[name] = "";
-  else if (!Buffer.isBuffer(value)) throw new TypeError(`header "${name}" has a value of type ${typeof value}`);
+  else if (!Buffer.isBuffer(value))
+    throw new TypeError(`header "${name}" has a value of type ${typeof value}`);
   else if (isUtf8(value)) metadata[name] = value.toString("utf8");
   else metadata[`${name}${BASE64_SUFFIX}`] = value.toString("base64");
 }

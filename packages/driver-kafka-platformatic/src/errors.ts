@@ -1,5 +1,5 @@
-import { backendError, type PrismError } from "@prism/consumer-core/driver";
 import { findErrorBy } from "@platformatic/kafka";
+import { backendError, type PrismError } from "@prism/consumer-core/driver";
 
 /** Codes of @platformatic/kafka's errors that are always about the connection. */
 const unavailableCodes = new Set(["PLT_KFK_NETWORK", "PLT_KFK_TIMEOUT"]);

@@ -1,3 +1,4 @@
+import { Admin, findErrorBy, ListOffsetTimestamps, ProduceAcks, Producer } from "@platformatic/kafka";
 import type {
   BatchAcknowledgement,
   CheckpointLookup,
@@ -23,7 +24,6 @@ import {
   reconnectDelay,
   recordId,
 } from "@prism/consumer-core/driver";
-import { Admin, findErrorBy, ListOffsetTimestamps, ProduceAcks, Producer } from "@platformatic/kafka";
 import {
   type PlatformaticKafkaDriverOptions,
   type ResolvedPlatformaticOptions,
@@ -186,11 +186,14 @@ export class PlatformaticKafkaDriver
       Subscription.open(
         {
           client: this.client,
-          groupSize: async () => (await this.admin.describeGroups({ groups: [group] })).get(group)?.members.size ?? 0,
+          groupSize: async () =>
+            (await this.admin.describeGroups({ groups: [group] })).get(group)?.members.size ?? 0,
           startOf: async (partition) => {
             const committed = (await this.committedOffsets(topic, group, [partition])).get(partition);
             if (committed !== undefined && committed >= 0n) return committed;
-            return (await this.offsetsAt(topic, [partition], ListOffsetTimestamps.EARLIEST)).get(partition) ?? 0n;
+            return (
+              (await this.offsetsAt(topic, [partition], ListOffsetTimestamps.EARLIEST)).get(partition) ?? 0n
+            );
           },
           topic,
           group,
@@ -246,9 +249,15 @@ export class PlatformaticKafkaDriver
     return Array.from({ length: count }, (_, partition) => partition);
   }
 
-  private async offsetsAt(topic: string, partitions: readonly number[], timestamp: bigint): Promise<Map<number, bigint>> {
+  private async offsetsAt(
+    topic: string,
+    partitions: readonly number[],
+    timestamp: bigint,
+  ): Promise<Map<number, bigint>> {
     const listed = await this.admin.listOffsets({
-      topics: [{ name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex, timestamp })) }],
+      topics: [
+        { name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex, timestamp })) },
+      ],
     });
     const offsets = new Map<number, bigint>();
     for (const partition of listed.find((t) => t.name === topic)?.partitions ?? []) {
@@ -313,7 +322,8 @@ export class PlatformaticKafkaDriver
         const partitions = metadata.topics.get(topic)?.partitions ?? [];
         if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) return;
       } catch (error) {
-        if (Date.now() > deadline) throw mapPlatformaticError(error, `waiting for leaders of topic "${topic}"`);
+        if (Date.now() > deadline)
+          throw mapPlatformaticError(error, `waiting for leaders of topic "${topic}"`);
       }
       if (Date.now() > deadline) {
         throw new PrismError(

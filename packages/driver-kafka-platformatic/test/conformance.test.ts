@@ -4,8 +4,11 @@ import {
   describeQueueConformance,
 } from "@prism/consumer-testkit";
 import { afterAll, describe, expect } from "vitest";
-import { deleteTopicsAndGroups, topicsAndGroupsContaining } from "../../driver-kafka/test/kafka-test-support.js";
 import { backend } from "../../../scripts/test-support/backends.mjs";
+import {
+  deleteTopicsAndGroups,
+  topicsAndGroupsContaining,
+} from "../../driver-kafka/test/suites/kafka-test-support.js";
 import { PlatformaticKafkaDriver } from "../src/index.js";
 
 const kafka = await backend("kafka");
@@ -16,7 +19,12 @@ const deleteCreated = (created: CreatedNames) => deleteTopicsAndGroups(brokers, 
 
 // Three partitions, so ordering, sharing and resuming are checked per partition.
 const connect = () =>
-  PlatformaticKafkaDriver.connect({ brokers, partitions: 3, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+  PlatformaticKafkaDriver.connect({
+    brokers,
+    partitions: 3,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1000,
+  });
 const features = { consumerGroups: true, persistent: true, ordered: true, resumable: true } as const;
 const harness = {
   quietMs: 2000,

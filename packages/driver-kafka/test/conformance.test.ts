@@ -6,7 +6,7 @@ import {
 import { afterAll, describe, expect } from "vitest";
 import { backend } from "../../../scripts/test-support/backends.mjs";
 import { KafkaDriver } from "../src/index.js";
-import { deleteTopicsAndGroups, topicsAndGroupsContaining } from "./kafka-test-support.js";
+import { deleteTopicsAndGroups, topicsAndGroupsContaining } from "./suites/kafka-test-support.js";
 
 const kafka = await backend("kafka");
 const brokers = kafka.url.split(",");

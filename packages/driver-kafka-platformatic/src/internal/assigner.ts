@@ -1,5 +1,5 @@
-import { assignBySubscription } from "@prism/consumer-core/driver";
 import type { GroupPartitionsAssigner } from "@platformatic/kafka";
+import { assignBySubscription } from "@prism/consumer-core/driver";
 
 /** @platformatic/kafka's side of core's `assignBySubscription` (its round-robin ignores what members subscribe to). */
 export const subscriptionAwareAssigner: GroupPartitionsAssigner = (_current, members, _topics, metadata) => {

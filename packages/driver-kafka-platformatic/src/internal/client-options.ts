@@ -7,11 +7,12 @@ export type ClientOptions = Pick<
   "clientId" | "bootstrapBrokers" | "connectTimeout" | "retries" | "retryDelay" | "tls" | "sasl"
 >;
 
-const mechanisms: Record<NonNullable<ResolvedPlatformaticOptions["sasl"]>["mechanism"], SASLMechanismValue> = {
-  plain: "PLAIN",
-  "scram-sha-256": "SCRAM-SHA-256",
-  "scram-sha-512": "SCRAM-SHA-512",
-};
+const mechanisms: Record<NonNullable<ResolvedPlatformaticOptions["sasl"]>["mechanism"], SASLMechanismValue> =
+  {
+    plain: "PLAIN",
+    "scram-sha-256": "SCRAM-SHA-256",
+    "scram-sha-512": "SCRAM-SHA-512",
+  };
 
 export function clientOptions(o: ResolvedPlatformaticOptions): ClientOptions {
   return {
@@ -22,7 +23,13 @@ export function clientOptions(o: ResolvedPlatformaticOptions): ClientOptions {
     retryDelay: 100,
     ...(o.ssl ? { tls: {} } : {}),
     ...(o.sasl
-      ? { sasl: { mechanism: mechanisms[o.sasl.mechanism], username: o.sasl.username, password: o.sasl.password } }
+      ? {
+          sasl: {
+            mechanism: mechanisms[o.sasl.mechanism],
+            username: o.sasl.username,
+            password: o.sasl.password,
+          },
+        }
       : {}),
   };
 }

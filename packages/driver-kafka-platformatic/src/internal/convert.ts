@@ -1,3 +1,4 @@
+import type { KafkaRecord, MessageToProduce } from "@platformatic/kafka";
 import {
   addRecordHeader,
   describeError,
@@ -6,7 +7,6 @@ import {
   type Metadata,
   recordId,
 } from "@prism/consumer-core/driver";
-import type { KafkaRecord, MessageToProduce } from "@platformatic/kafka";
 
 export function toProducedMessage(topic: string, payload: Uint8Array, metadata: Metadata): MessageToProduce {
   // The client's default serialisers take Buffers only, header names included.

@@ -1,17 +1,17 @@
+import { Consumer, findErrorBy, IS_CONTROL } from "@platformatic/kafka";
 import {
   type GroupChange,
   type HandedMessage,
   isPrismError,
   type Message,
-  type PartitionProgress,
   PartitionHandover,
+  type PartitionProgress,
   type PartitionReaderContext,
   PrismError,
   PrismErrorCode,
   pushChannel,
   reconnectDelay,
 } from "@prism/consumer-core/driver";
-import { Consumer, findErrorBy, IS_CONTROL } from "@platformatic/kafka";
 import type { ResolvedPlatformaticOptions } from "../config.js";
 import { mapPlatformaticError } from "../errors.js";
 import { subscriptionAwareAssigner } from "./assigner.js";
@@ -225,7 +225,8 @@ export class Subscription {
     if (epochs.size === 0 || handover.revoking) return sleep(50);
     const metadata = await this.consumer.metadata({ topics: [o.topic] });
     const topic = metadata.topics.get(o.topic);
-    if (!topic) throw new PrismError(PrismErrorCode.BackendUnavailable, `kafka: no metadata for "${o.topic}"`);
+    if (!topic)
+      throw new PrismError(PrismErrorCode.BackendUnavailable, `kafka: no metadata for "${o.topic}"`);
     const byLeader = new Map<number, number[]>();
     for (const partition of epochs.keys()) {
       const leader = topic.partitions[partition]?.leader ?? -1;
@@ -281,7 +282,10 @@ export class Subscription {
             const timestamp = batch.firstTimestamp + record.timestampDelta;
             const message = toMessage(this.o.topic, partition, offset, timestamp, record, attempt);
             const handed = { message, partition, offset, epoch };
-            if (!this.channel.offer(handed) && !(await this.channel.push(handed, this.handover.generation.signal))) {
+            if (
+              !this.channel.offer(handed) &&
+              !(await this.channel.push(handed, this.handover.generation.signal))
+            ) {
               progress.undeliver(offset);
               break;
             }

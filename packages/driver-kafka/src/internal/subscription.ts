@@ -33,7 +33,6 @@ export interface SubscriptionOptions {
   readonly onFailure: (error: PrismError) => void;
 }
 
-
 /**
  * One kafkajs group member for one topic. Fetched batches are handed to the reader through a bounded
  * channel (kafkajs waits — and heartbeats — while it is full).
@@ -72,8 +71,7 @@ export class Subscription {
       groupSize: o.groupSize,
       heartbeatIntervalMs: o.options.heartbeatIntervalMs,
       onGroupChange: o.onGroupChange,
-      seek: (partition, offset) =>
-        this.consumer.seek({ topic: o.topic, partition, offset: String(offset) }),
+      seek: (partition, offset) => this.consumer.seek({ topic: o.topic, partition, offset: String(offset) }),
       drain: () => this.channel.drain(),
       closing: () => this.closing !== undefined,
     });
