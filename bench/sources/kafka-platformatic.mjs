@@ -2,9 +2,8 @@
 // producer it shares. Raw: the client's own consumer stream (offsets committed every 5 s). Consumer:
 // @prism/driver-kafka-platformatic as a pub/sub source, like the kafkajs row. Needs Node >= 22.22.
 import { Consumer, MessagesStreamModes } from "@platformatic/kafka";
-import { silentLogger } from "@prism/consumer-core";
-import { consumeFrom } from "../lib/prism.mjs";
 import { kafkaBrokers } from "../lib/services.mjs";
+import { consumerOn } from "./kafka.mjs";
 
 export { close, drop, messages, open, prepare, publisher, timedFromFirstDelivery } from "./kafka.mjs";
 
@@ -34,15 +33,8 @@ export async function raw(ctx, topic, sink) {
   };
 }
 
-export async function consumer(ctx, topic, sink, { behavior, beforeStart }) {
+export async function consumer(ctx, topic, sink, options) {
   // Imported here: it refuses to load on a Node older than 22.22, and the rest of this module need not.
   const { PlatformaticKafkaDriver } = await import("@prism/driver-kafka-platformatic");
-  const driver = await PlatformaticKafkaDriver.connect({ brokers: kafkaBrokers(), logger: silentLogger });
-  return consumeFrom(driver, {
-    topic,
-    group: `prism-${ctx.id}-${++ctx.groups}`,
-    sink,
-    behavior,
-    beforeStart,
-  });
+  return consumerOn(PlatformaticKafkaDriver, ctx, topic, sink, options);
 }

@@ -55,8 +55,8 @@ export type {
   ReceiveOptions,
   SubscribeOptions,
 } from "./interfaces.js";
-export type { KafkaSaslMechanism } from "./kafka-options.js";
-export { checkKafkaClientChoice, kafkaOptionFields } from "./kafka-options.js";
+export type { KafkaOptions, KafkaSaslMechanism, ResolvedKafkaOptionFields } from "./kafka-options.js";
+export { checkKafkaClientChoice, kafkaOptionFields, resolveKafkaOptionFields } from "./kafka-options.js";
 export type { Logger } from "./logger.js";
 export { consoleLogger, redactUrl, silentLogger } from "./logger.js";
 export type { Message, Metadata, Offset, Position } from "./message.js";
@@ -79,6 +79,8 @@ export { partitionLag } from "./partition-lag.js";
 export { PartitionProgress } from "./partition-progress.js";
 export type { PartitionReader, PartitionReaderContext } from "./partition-readers.js";
 export { PartitionReaders } from "./partition-readers.js";
+export type { PartitionedLogSettings, ReaderContext } from "./partitioned-log-driver.js";
+export { PartitionedLogDriver } from "./partitioned-log-driver.js";
 export type { PollingOptions } from "./polling-iterable.js";
 export { pollingIterable } from "./polling-iterable.js";
 export type { PushChannel } from "./push-channel.js";

@@ -1,9 +1,61 @@
+import type { Duration } from "./duration.js";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 import type { Logger } from "./logger.js";
-import { defineOptions, type OptionField, type OptionType, option } from "./options.js";
+import { defineOptions, type OptionField, type OptionType, option, type Resolved } from "./options.js";
 
 /** SASL mechanisms both Kafka drivers support. */
 export type KafkaSaslMechanism = "plain" | "scram-sha-256" | "scram-sha-512";
+
+/** The settings both Kafka drivers take; YAML uses the snake_case keys. Durations: "10s" or ms. */
+export interface KafkaOptions {
+  /** `host:port` of one or more brokers; required unless a driver takes a client instance instead. */
+  readonly brokers?: readonly string[];
+  readonly clientId?: string;
+  readonly ssl?: boolean;
+  readonly sasl?: {
+    readonly mechanism: KafkaSaslMechanism;
+    readonly username: string;
+    readonly password: string;
+  };
+  /** Create a topic (with `partitions` and `replicationFactor`) when it does not exist. Default true. */
+  readonly createTopics?: boolean;
+  /** Partitions of topics the driver creates. Default 1. */
+  readonly partitions?: number;
+  /** Replication factor of topics the driver creates. Default 1. */
+  readonly replicationFactor?: number;
+  /**
+   * Group session timeout: a member that crashed loses its partitions after it (a member that stops
+   * leaves the group at once). Default 10 s.
+   */
+  readonly sessionTimeout?: Duration;
+  /** How often a member tells the group it is alive, and learns of a rebalance. Default 1 s. */
+  readonly heartbeatInterval?: Duration;
+  /** Messages held between the client and the consumer per subscription. Default 256. */
+  readonly bufferSize?: number;
+  /** How often acknowledged queue offsets are committed to the Kafka group. Default 1 s. */
+  readonly commitInterval?: Duration;
+  /** Initial connection timeout per broker. Default 3 s. */
+  readonly connectionTimeout?: Duration;
+  /** Receives the client's warnings and errors. Default: none. */
+  readonly logger?: Logger;
+}
+
+/** `KafkaOptions` with every default applied (durations in milliseconds). */
+export interface ResolvedKafkaOptionFields {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly ssl: boolean;
+  readonly sasl: KafkaOptions["sasl"] | undefined;
+  readonly createTopics: boolean;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly sessionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly bufferSize: number;
+  readonly commitIntervalMs: number;
+  readonly connectionTimeoutMs: number;
+  readonly logger: Logger | undefined;
+}
 
 const broker = option.string({ pattern: /^[^\s:]+:\d+$/, hint: '"host:port"' });
 const isLogger = (v: unknown): v is Logger =>
@@ -64,4 +116,23 @@ export function checkKafkaClientChoice(
     }
   }
   if (issues.length > 0) throw new ConfigError(issues);
+}
+
+/** The shared fields of options read with `kafkaOptionFields` (defaults applied), durations in ms. */
+export function resolveKafkaOptionFields(o: Resolved<typeof kafkaOptionFields>): ResolvedKafkaOptionFields {
+  return {
+    brokers: o.brokers ?? [],
+    clientId: o.clientId,
+    ssl: o.ssl,
+    sasl: o.sasl,
+    createTopics: o.createTopics,
+    partitions: o.partitions,
+    replicationFactor: o.replicationFactor,
+    sessionTimeoutMs: o.sessionTimeout,
+    heartbeatIntervalMs: o.heartbeatInterval,
+    bufferSize: o.bufferSize,
+    commitIntervalMs: o.commitInterval,
+    connectionTimeoutMs: o.connectionTimeout,
+    logger: o.logger,
+  };
 }

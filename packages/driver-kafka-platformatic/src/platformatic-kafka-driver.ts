@@ -1,27 +1,11 @@
 import { Admin, findErrorBy, ListOffsetTimestamps, ProduceAcks, Producer } from "@platformatic/kafka";
-import type {
-  BatchAcknowledgement,
-  CheckpointLookup,
-  Closable,
-  DriverHealth,
-  HealthReporting,
-  LagReporting,
-  Message,
-  Metadata,
-  PartitionedSource,
-  PubSubInterface,
-  QueueInterface,
-  ReceiveOptions,
-  ResumableSource,
-  SubscribeOptions,
-} from "@prism/consumer-core/driver";
 import {
-  describeError,
-  PartitionReaders,
-  PrismError,
-  PrismErrorCode,
+  type CheckpointLookup,
+  type Metadata,
+  PartitionedLogDriver,
+  type PrismError,
   partitionLag,
-  reconnectDelay,
+  type ReaderContext,
   recordId,
 } from "@prism/consumer-core/driver";
 import {
@@ -38,41 +22,23 @@ import { Subscription } from "./internal/subscription.js";
 // @platformatic/kafka may load on an older Node and fail later; this says why at once.
 assertSupportedNode();
 
-const defaultQueueGroup = "prism";
-
 /**
  * The `@prism/driver-kafka` slots on @platformatic/kafka: Kafka topics as a `QueueInterface`
- * (acknowledged offsets are committed to the Kafka group) and as a `PubSubInterface` (no commits: the
- * consumer's checkpoint is the position). Either way, partitions start after the consumer's checkpoint in
- * its state store when one exists (`ResumableSource`), and the consumer shows the partitions this process
- * owns (`PartitionedSource`). Partition hand-overs are told to the consumer (`onGroupChange`), which
- * commits what it finished before a partition moves.
+ * (acknowledged offsets are committed to the Kafka group) and as a `PubSubInterface` (the consumer's
+ * checkpoint is the position), partitions resumed after the consumer's checkpoint, the partitions this
+ * process owns, hand-overs told to the consumer before they happen. What does not depend on the client is
+ * core's `PartitionedLogDriver`, as for the kafkajs driver.
  */
-export class PlatformaticKafkaDriver
-  implements
-    PubSubInterface,
-    QueueInterface,
-    BatchAcknowledgement,
-    ResumableSource,
-    PartitionedSource,
-    HealthReporting,
-    LagReporting,
-    Closable
-{
-  private readonly readers = new PartitionReaders<Subscription>();
-  private readonly topicsReady = new Map<string, Promise<void>>();
+export class PlatformaticKafkaDriver extends PartitionedLogDriver<Subscription> {
   private producer: Producer | undefined;
-  private health: { connected: boolean; reconnects: number; lastError?: string } = {
-    connected: true,
-    reconnects: 0,
-  };
-  private closed = false;
 
   private constructor(
     private readonly admin: Admin,
     private readonly client: ClientOptions,
     private readonly options: ResolvedPlatformaticOptions,
-  ) {}
+  ) {
+    super({ name: "kafka", createTopics: options.createTopics });
+  }
 
   /** Connects (failing fast when no broker answers) and returns the driver. */
   static async connect(options: PlatformaticKafkaDriverOptions): Promise<PlatformaticKafkaDriver> {
@@ -88,139 +54,56 @@ export class PlatformaticKafkaDriver
     return new PlatformaticKafkaDriver(admin, client, resolved);
   }
 
-  publish(topic: string, payload: Uint8Array, metadata: Metadata = {}): Promise<string> {
-    return this.send(topic, payload, metadata);
+  protected openReader(context: ReaderContext): Promise<Subscription> {
+    const { topic, group } = context;
+    return Subscription.open(
+      {
+        ...context,
+        client: this.client,
+        groupSize: async () =>
+          (await this.admin.describeGroups({ groups: [group] })).get(group)?.members.size ?? 0,
+        startOf: async (partition) => {
+          const committed = (await this.committedOffsets(topic, group, [partition])).get(partition);
+          if (committed !== undefined && committed >= 0n) return committed;
+          const earliest = await this.offsetsAt(topic, [partition], ListOffsetTimestamps.EARLIEST);
+          return earliest.get(partition) ?? 0n;
+        },
+        options: this.options,
+        onGroupChange: context.options.onGroupChange,
+      },
+      context.options.signal,
+    );
   }
 
-  enqueue(queue: string, payload: Uint8Array, metadata: Metadata = {}): Promise<string> {
-    return this.send(queue, payload, metadata);
-  }
-
-  /** Joins consumer group `subscriberId`; a new group starts at the earliest offsets. */
-  subscribe(
+  protected async lag(
     topic: string,
-    subscriberId: string,
-    options: SubscribeOptions = {},
-  ): Promise<AsyncIterable<Message>> {
-    return this.open(topic, subscriberId, "pubsub", options);
+    group: string,
+    checkpoint: CheckpointLookup | undefined,
+  ): Promise<Record<string, number>> {
+    const partitions = await this.partitionsOf(topic);
+    const [low, high, committed] = await Promise.all([
+      this.offsetsAt(topic, partitions, ListOffsetTimestamps.EARLIEST),
+      this.offsetsAt(topic, partitions, ListOffsetTimestamps.LATEST),
+      this.committedOffsets(topic, group, partitions),
+    ]);
+    const ends = partitions.map((partition) => ({
+      partition,
+      low: low.get(partition) ?? 0n,
+      high: high.get(partition) ?? 0n,
+    }));
+    return partitionLag(ends, committed, checkpoint);
   }
 
-  receive(queue: string, options: ReceiveOptions = {}): Promise<AsyncIterable<Message>> {
-    return this.open(queue, options.group ?? defaultQueueGroup, "queue", options);
+  protected mapError(error: unknown, action: string): PrismError {
+    return mapPlatformaticError(error, action);
   }
 
-  async unsubscribe(topic: string, subscriberId: string): Promise<void> {
-    await this.readers.close(topic, subscriberId);
-  }
-
-  async acknowledge(message: Message): Promise<void> {
-    this.readers.settle([message]);
-  }
-
-  /** Settles many messages at once (`BatchAcknowledgement`): committed with the next Kafka group commit. */
-  async acknowledgeBatch(messages: readonly Message[]): Promise<void> {
-    this.readers.settle(messages);
-  }
-
-  /**
-   * `requeue`: Kafka cannot redeliver one message, so the partition is rewound to it (what followed is
-   * delivered again too). Without `requeue` the message counts as settled.
-   */
-  async reject(message: Message, requeue: boolean): Promise<void> {
-    this.readers.reject(message, requeue);
-  }
-
-  async resumeAfter(topic: string, group: string, lookup: CheckpointLookup): Promise<void> {
-    this.readers.resumeAfter(topic, group, lookup);
-  }
-
-  ownedPartitions(topic: string, group: string): ReadonlySet<string> {
-    return this.readers.ownedPartitions(topic, group);
-  }
-
-  /**
-   * Per partition: the high watermark minus where the group continues — the later of its offset committed
-   * to Kafka (queue mode) and the consumer's checkpoint (read through `resumeAfter`'s lookup, pub/sub).
-   */
-  async consumerLag(topic: string, group: string): Promise<Readonly<Record<string, number>>> {
-    this.assertOpen();
-    try {
-      const partitions = await this.partitionsOf(topic);
-      const [low, high, committed] = await Promise.all([
-        this.offsetsAt(topic, partitions, ListOffsetTimestamps.EARLIEST),
-        this.offsetsAt(topic, partitions, ListOffsetTimestamps.LATEST),
-        this.committedOffsets(topic, group, partitions),
-      ]);
-      const ends = partitions.map((partition) => ({
-        partition,
-        low: low.get(partition) ?? 0n,
-        high: high.get(partition) ?? 0n,
-      }));
-      return await partitionLag(ends, committed, this.readers.resumeOf(topic, group));
-    } catch (error) {
-      throw mapPlatformaticError(error, `lag of group "${group}" on "${topic}"`);
-    }
-  }
-
-  driverHealth(): DriverHealth {
-    return { ...this.health };
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.readers.closeAll();
+  protected async closeClients(): Promise<void> {
     await this.producer?.close().catch(() => {});
     await this.admin.close().catch(() => {});
   }
 
-  private async open(
-    topic: string,
-    group: string,
-    mode: "pubsub" | "queue",
-    { signal, onGroupChange }: SubscribeOptions,
-  ): Promise<AsyncIterable<Message>> {
-    this.assertOpen();
-    await this.ensureTopic(topic);
-    return this.readers.open(topic, group, mode, ({ progress, resume }) =>
-      Subscription.open(
-        {
-          client: this.client,
-          groupSize: async () =>
-            (await this.admin.describeGroups({ groups: [group] })).get(group)?.members.size ?? 0,
-          startOf: async (partition) => {
-            const committed = (await this.committedOffsets(topic, group, [partition])).get(partition);
-            if (committed !== undefined && committed >= 0n) return committed;
-            return (
-              (await this.offsetsAt(topic, [partition], ListOffsetTimestamps.EARLIEST)).get(partition) ?? 0n
-            );
-          },
-          topic,
-          group,
-          mode,
-          options: this.options,
-          progress,
-          resume,
-          onGroupChange,
-          onReconnect: (error) => {
-            this.health = {
-              ...this.health,
-              reconnects: this.health.reconnects + 1,
-              lastError: describeError(error),
-            };
-          },
-          onFailure: (error) => {
-            this.health = { ...this.health, lastError: error.message };
-          },
-        },
-        signal,
-      ),
-    );
-  }
-
-  private async send(topic: string, payload: Uint8Array, metadata: Metadata): Promise<string> {
-    this.assertOpen();
-    await this.ensureTopic(topic);
+  protected async send(topic: string, payload: Uint8Array, metadata: Metadata): Promise<string> {
     try {
       this.producer ??= this.createProducer();
       const result = await this.producer.send({
@@ -281,68 +164,22 @@ export class PlatformaticKafkaDriver
     return committed;
   }
 
-  /** Creates the topic when absent (and allowed), once per topic and driver. */
-  private ensureTopic(topic: string): Promise<void> {
-    let ready = this.topicsReady.get(topic);
-    if (!ready) {
-      ready = this.createOrCheckTopic(topic).catch((error) => {
-        this.topicsReady.delete(topic);
-        throw error;
-      });
-      this.topicsReady.set(topic, ready);
-    }
-    return ready;
+  protected async topicExists(topic: string): Promise<boolean> {
+    return (await this.admin.listTopics()).includes(topic);
   }
 
-  private async createOrCheckTopic(topic: string): Promise<void> {
-    const { createTopics, partitions, replicationFactor } = this.options;
+  protected async createTopic(topic: string): Promise<void> {
+    const { partitions, replicationFactor } = this.options;
     try {
-      const existing = await this.admin.listTopics();
-      if (existing.includes(topic)) return;
-      if (!createTopics) {
-        throw new PrismError(
-          PrismErrorCode.BackendRejected,
-          `kafka: topic "${topic}" does not exist and create_topics is false`,
-        );
-      }
       await this.admin.createTopics({ topics: [topic], partitions, replicas: replicationFactor });
     } catch (error) {
-      if (error instanceof PrismError) throw error;
-      if (!findTopicExists(error)) throw mapPlatformaticError(error, `creating topic "${topic}"`);
-    }
-    await this.waitForLeaders(topic);
-  }
-
-  /** A new topic's partitions need elected leaders before anyone can produce or fetch. */
-  private async waitForLeaders(topic: string): Promise<void> {
-    const deadline = Date.now() + 30_000;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const metadata = await this.admin.metadata({ topics: [topic], forceUpdate: true });
-        const partitions = metadata.topics.get(topic)?.partitions ?? [];
-        if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) return;
-      } catch (error) {
-        if (Date.now() > deadline)
-          throw mapPlatformaticError(error, `waiting for leaders of topic "${topic}"`);
-      }
-      if (Date.now() > deadline) {
-        throw new PrismError(
-          PrismErrorCode.BackendUnavailable,
-          `kafka: topic "${topic}" has no leaders after 30 s`,
-          { retryable: true },
-        );
-      }
-      await new Promise((resolve) =>
-        setTimeout(resolve, reconnectDelay(attempt, { initialMs: 50, maxMs: 1000 })),
-      );
+      if (!(error instanceof Error && findErrorBy(error, "apiId", "TOPIC_ALREADY_EXISTS"))) throw error;
     }
   }
 
-  private assertOpen(): void {
-    if (this.closed) throw new PrismError(PrismErrorCode.Lifecycle, "kafka: the driver is closed");
+  protected async leadersElected(topic: string): Promise<boolean> {
+    const metadata = await this.admin.metadata({ topics: [topic], forceUpdate: true });
+    const partitions = metadata.topics.get(topic)?.partitions ?? [];
+    return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
   }
-}
-
-function findTopicExists(error: unknown): boolean {
-  return error instanceof Error && findErrorBy(error, "apiId", "TOPIC_ALREADY_EXISTS") !== null;
 }

@@ -1,36 +1,4 @@
-import {
-  type CreatedNames,
-  describePubSubConformance,
-  describeQueueConformance,
-} from "@prism/consumer-testkit";
-import { afterAll, describe, expect } from "vitest";
-import { backend } from "../../../scripts/test-support/backends.mjs";
-import { KafkaDriver } from "../src/index.js";
-import { deleteTopicsAndGroups, topicsAndGroupsContaining } from "./suites/kafka-test-support.js";
+import { kafkajs } from "./kafkajs-under-test.js";
+import { describeKafkaConformance } from "./suites/conformance.js";
 
-const kafka = await backend("kafka");
-const brokers = kafka.url.split(",");
-const namePrefix = `prism-ct-${Date.now().toString(36)}`;
-
-const deleteCreated = (created: CreatedNames) => deleteTopicsAndGroups(brokers, created);
-
-// Three partitions, so ordering, sharing and resuming are checked per partition.
-const connect = () =>
-  KafkaDriver.connect({ brokers, partitions: 3, sessionTimeout: 10_000, heartbeatInterval: 1000 });
-const features = { consumerGroups: true, persistent: true, ordered: true, resumable: true } as const;
-const harness = {
-  quietMs: 2000,
-  timeoutMs: 60_000,
-  namePrefix,
-  restartServer: kafka.available ? kafka.restarter() : undefined,
-  deleteCreated,
-};
-
-describe.runIf(kafka.available)("kafka", () => {
-  // The kit deleted the topics and groups it created: nothing of this run may be left.
-  afterAll(async () => {
-    expect(await topicsAndGroupsContaining(brokers, namePrefix)).toEqual({ topics: [], groups: [] });
-  });
-  describePubSubConformance({ name: "kafka", create: connect, features, harness });
-  describeQueueConformance({ name: "kafka", create: connect, features, harness });
-});
+describeKafkaConformance(kafkajs, "kafka");

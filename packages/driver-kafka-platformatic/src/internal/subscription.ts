@@ -6,10 +6,10 @@ import {
   type Message,
   PartitionHandover,
   type PartitionProgress,
-  type PartitionReaderContext,
   PrismError,
   PrismErrorCode,
   pushChannel,
+  type ReaderContext,
   reconnectDelay,
 } from "@prism/consumer-core/driver";
 import type { ResolvedPlatformaticOptions } from "../config.js";
@@ -18,21 +18,14 @@ import { subscriptionAwareAssigner } from "./assigner.js";
 import type { ClientOptions } from "./client-options.js";
 import { toMessage } from "./convert.js";
 
-export interface SubscriptionOptions extends PartitionReaderContext {
+export interface SubscriptionOptions extends Omit<ReaderContext, "options"> {
   readonly client: ClientOptions;
   /** Members of the group now (the coordinator's view), to tell whether a partition can come from another. */
   readonly groupSize: () => Promise<number>;
   /** Where a partition starts that nothing positioned: the group's committed offset, else the earliest. */
   readonly startOf: (partition: number) => Promise<bigint>;
-  readonly topic: string;
-  readonly group: string;
-  /** Queue mode tracks acknowledgements and commits them to the Kafka group; pub/sub does neither. */
-  readonly mode: "pubsub" | "queue";
   readonly options: ResolvedPlatformaticOptions;
-  readonly onReconnect: (error: unknown) => void;
   readonly onGroupChange: ((change: GroupChange) => void | Promise<void>) | undefined;
-  /** Told when the subscription ends for good with an error retrying cannot fix (the reader gets it too). */
-  readonly onFailure: (error: PrismError) => void;
 }
 
 type FetchResponse = Awaited<ReturnType<Consumer["fetch"]>>;

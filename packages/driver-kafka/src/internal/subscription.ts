@@ -1,14 +1,13 @@
 import {
-  type CheckpointLookup,
   type GroupChange,
   type HandedMessage,
   isPrismError,
   type Message,
   PartitionHandover,
-  type PartitionProgress,
   PrismError,
   PrismErrorCode,
   pushChannel,
+  type ReaderContext,
 } from "@prism/consumer-core/driver";
 import type { Consumer, EachBatchPayload, Kafka } from "kafkajs";
 import type { ResolvedKafkaOptions } from "../config.js";
@@ -16,21 +15,12 @@ import { mapKafkaError } from "../errors.js";
 import { toMessage } from "./convert.js";
 import { subscriptionAwareAssigner } from "./subscription-aware-assigner.js";
 
-export interface SubscriptionOptions {
+export interface SubscriptionOptions extends Omit<ReaderContext, "options"> {
   readonly kafka: Kafka;
   /** Members of the group now (the coordinator's view), to tell whether a partition can come from another. */
   readonly groupSize: () => Promise<number>;
-  readonly topic: string;
-  readonly group: string;
-  /** Queue mode tracks acknowledgements and commits them to the Kafka group; pub/sub does neither. */
-  readonly mode: "pubsub" | "queue";
   readonly options: ResolvedKafkaOptions;
-  readonly progress: (partition: number) => PartitionProgress;
-  readonly resume: CheckpointLookup | undefined;
-  readonly onReconnect: (error: unknown) => void;
   readonly onGroupChange: ((change: GroupChange) => void | Promise<void>) | undefined;
-  /** Told when the subscription ends for good with an error retrying cannot fix (the reader gets it too). */
-  readonly onFailure: (error: PrismError) => void;
 }
 
 /**
