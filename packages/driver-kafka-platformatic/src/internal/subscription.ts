@@ -51,6 +51,8 @@ export class Subscription {
   private commitTimer: ReturnType<typeof setInterval> | undefined;
   private closing: Promise<void> | undefined;
   private fetching: Promise<void> = Promise.resolve();
+  /** Set after an error or a leaderless partition: the next round asks the brokers for metadata. */
+  private staleMetadata = false;
 
   private constructor(private readonly o: SubscriptionOptions) {
     this.channel = pushChannel<HandedMessage>({ capacity: o.options.bufferSize });
@@ -198,6 +200,7 @@ export class Subscription {
           return;
         }
         this.o.onReconnect(error);
+        this.staleMetadata = true;
         await sleep(reconnectDelay(++attempt, { initialMs: 100, maxMs: 5000 }));
       }
     }
@@ -216,7 +219,8 @@ export class Subscription {
       if (o.progress(partition).next !== undefined) epochs.set(partition, handover.epochOf(partition));
     }
     if (epochs.size === 0 || handover.revoking) return sleep(50);
-    const metadata = await this.consumer.metadata({ topics: [o.topic] });
+    const metadata = await this.consumer.metadata({ topics: [o.topic], forceUpdate: this.staleMetadata });
+    this.staleMetadata = false;
     const topic = metadata.topics.get(o.topic);
     if (!topic)
       throw new PrismError(PrismErrorCode.BackendUnavailable, `kafka: no metadata for "${o.topic}"`);
@@ -224,6 +228,11 @@ export class Subscription {
     for (const partition of epochs.keys()) {
       const leader = topic.partitions[partition]?.leader ?? -1;
       byLeader.set(leader, [...(byLeader.get(leader) ?? []), partition]);
+    }
+    // A partition without a leader (an election under way) waits for the next round, with fresh metadata.
+    if (byLeader.has(-1)) {
+      this.staleMetadata = true;
+      await sleep(100);
     }
     for (const [node, partitions] of byLeader) {
       if (node < 0) continue;
