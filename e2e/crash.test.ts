@@ -24,7 +24,7 @@ describe("replicas of one config under SIGKILL, SIGTERM and a join", () => {
     const available = source.backends.every((name) => found[name as keyof typeof found].available);
     const nodeOk = !source.minimumNode || nodeAtLeast(source.minimumNode);
     if (!nodeOk) {
-      // .ci/run runs it with Node 24 (`pnpm crash -- --short --only ${key}`).
+      // .ci/run runs it with Node 24 (`node e2e/crash/cli.mjs --short --only ${key}`).
       console.warn(`!!! ${source.label}: crash scenario skipped, it needs Node >= ${source.minimumNode}`);
     }
     it.runIf(available && nodeOk)(

@@ -3,7 +3,7 @@
 //   pnpm crash                               every source: 3 replicas, 20,000 messages, 2 SIGKILLs, 1 SIGTERM, 1 added
 //   pnpm crash -- --short                    every source: 3,000 messages, 1 of each (what CI runs)
 //   pnpm crash -- --only kafka,redis --kills 5
-//   PATH="$(dirname "$(node scripts/node/install.mjs 24)")":$PATH pnpm crash -- --only kafka-platformatic
+//   PATH="$(dirname "$(node scripts/node/install.mjs 24)")":$PATH node e2e/crash/cli.mjs --only kafka-platformatic
 //                                            (that source needs Node >= 22.22; elsewhere it is skipped, loudly)
 //   pnpm crash -- --throughput               messages/s of the group with 1, 2 and 3 replicas, per source
 //   pnpm crash -- --throughput --delay 2     … with a processor that waits 2 ms per message (I/O-bound work)
