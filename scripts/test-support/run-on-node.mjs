@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// `node scripts/test-support/run-on-node.mjs <major>`: the Node matrix's part for one more Node version.
-// Installs Node <major> from the npm registry (scripts/node/install.mjs) and runs, with it, every package's
-// unit suites (tests under src/) and each driver's conformance kit (test/conformance.test.ts), against
-// this checkout's servers like `pnpm test`. A package whose `engines` rule out the Node this repository
-// builds on (its suites skip there, loudly) runs its whole suite here instead, when <major> satisfies them.
-// Prints how long each package and the whole part took.
+// `node scripts/test-support/run-on-node.mjs <major> [--skipped-suites]`: the Node matrix's part for one
+// more Node version. Installs Node <major> from the npm registry (scripts/node/install.mjs) and runs, with
+// it, every package's unit suites (tests under src/) and each driver's conformance kit
+// (test/conformance.test.ts), against this checkout's servers like `pnpm test`. With --skipped-suites, a
+// package whose `engines` rule out the Node this repository builds on (`pnpm test` skips it there, loudly)
+// runs its whole suite instead. Prints how long each package and the whole part took.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -12,8 +12,9 @@ import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const major = process.argv[2];
+const skippedSuites = process.argv.slice(3).includes("--skipped-suites");
 if (!major || !/^\d+$/.test(major)) {
-  console.error("usage: node scripts/test-support/run-on-node.mjs <major version>, e.g. 24");
+  console.error("usage: node scripts/test-support/run-on-node.mjs <major version> [--skipped-suites], e.g. 24");
   process.exit(2);
 }
 
@@ -49,8 +50,8 @@ for (const name of fs.readdirSync(packagesDir).sort()) {
     console.log(`\n${pkg.name}: skipped, it needs Node >= ${need.join(".")}`);
     continue;
   }
-  // Suites the build machine's Node cannot run were skipped by `pnpm test`: all of them run here.
-  const whole = !atLeast(numbers(process.version), need);
+  // Suites the build machine's Node cannot run were skipped by `pnpm test`: all of them run here if asked.
+  const whole = skippedSuites && !atLeast(numbers(process.version), need);
   const filters = whole ? [] : ["src/", "test/conformance.test.ts"];
   console.log(
     `\n${pkg.name}: ${whole ? "every suite" : "unit suites and conformance kit"} on Node ${version}`,
