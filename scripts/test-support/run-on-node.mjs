@@ -14,7 +14,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 const major = process.argv[2];
 const skippedSuites = process.argv.slice(3).includes("--skipped-suites");
 if (!major || !/^\d+$/.test(major)) {
-  console.error("usage: node scripts/test-support/run-on-node.mjs <major version> [--skipped-suites], e.g. 24");
+  console.error(
+    "usage: node scripts/test-support/run-on-node.mjs <major version> [--skipped-suites], e.g. 24",
+  );
   process.exit(2);
 }
 
