@@ -29,6 +29,8 @@ export {
   isResumableSource,
 } from "./capabilities.js";
 export { coalescer } from "./coalescer.js";
+export type { StateTransaction, TransactionalState } from "./transactional-state.js";
+export { isTransactionalState } from "./transactional-state.js";
 export type { DriverContext, DriverFactories, DriverFactory, SlotDriver } from "./drivers.js";
 export type { Duration } from "./duration.js";
 export { formatDuration, maxDurationMs, parseDuration, timerLimitProblem } from "./duration.js";

@@ -72,6 +72,8 @@ export { PayloadFormat } from "./payload.js";
 export type { PluginDefinition, PluginOptions } from "./plugin.js";
 export { ConsumerPlugin } from "./plugin.js";
 export type { BatchProcessor, MessageProcessor, ProcessContext, ProcessedMessage } from "./processor.js";
+export type { StateTransaction, TransactionalState } from "./transactional-state.js";
+export { isTransactionalState } from "./transactional-state.js";
 export { RetryTopicKey } from "./retry-topic.js";
 export type { BindSlotsOptions, BoundSlots, BoundSource, SlotDrivers } from "./slots.js";
 export { bindSlots } from "./slots.js";

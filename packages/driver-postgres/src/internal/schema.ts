@@ -26,16 +26,24 @@ export interface SchemaNames {
   readonly kvTable: string;
   /** `"schema"."queue_table"` */
   readonly queueTable: string;
+  /** `"schema"."processed_table"`: positions processed in transactional mode. */
+  readonly processedTable: string;
   /** Channel that enqueue notifies (payload: the queue name), so waiting receivers wake at once. */
   readonly channel: string;
 }
 
-export function schemaNames(schema: string, kvTable: string, queueTable: string): SchemaNames {
+export function schemaNames(
+  schema: string,
+  kvTable: string,
+  queueTable: string,
+  processedTable: string,
+): SchemaNames {
   const qualified = (table: string) => `${quoteIdentifier(schema)}.${quoteIdentifier(table)}`;
   return {
     schema,
     kvTable: qualified(kvTable),
     queueTable: qualified(queueTable),
+    processedTable: qualified(processedTable),
     channel: notifyChannel(schema, queueTable),
   };
 }

@@ -1,0 +1,58 @@
+import type { Message, Position } from "../../message.js";
+import type { Middleware } from "../../middleware.js";
+import type { TransactionalState } from "../../transactional-state.js";
+import type { EventHub } from "../event-hub.js";
+import { ConsumerStop } from "../outcomes.js";
+import { withTransaction } from "../pipeline-delivery.js";
+
+export interface TransactionOptions {
+  readonly store: TransactionalState;
+  /** The consumer's state key: positions are recorded under it. */
+  readonly key: string;
+  readonly hub: EventHub;
+}
+
+/**
+ * `behavior.transactional`: each attempt runs in one transaction of the state store. It records the
+ * messages' positions first; those a committed transaction recorded already are done (counted as
+ * `deduplicated`) and not processed again — a replay after a crash, or a member that lost the partition
+ * and processes it late. The processor gets the rest with `delivery.transaction` and writes its effects
+ * through it; the effects and the record commit together, or roll back together when the attempt fails
+ * (the retry stage then tries again in a new transaction).
+ */
+export function transaction(o: TransactionOptions): Middleware {
+  return (next) => async (delivery) => {
+    const messages = delivery.messages;
+    const positions = messages.map((message) => message.position as Position);
+    const tx = await o.store.beginTransaction();
+    try {
+      const recordedNow = await tx.record(o.key, positions);
+      const fresh: Message[] = [];
+      for (const [index, message] of messages.entries()) {
+        if (recordedNow[index]) fresh.push(message);
+        else o.hub.deduplicated(message);
+      }
+      if (fresh.length > 0) await next(withTransaction(delivery, fresh, tx.client));
+      await tx.commit();
+    } catch (error) {
+      await tx.rollback().catch(() => {});
+      throw error;
+    }
+  };
+}
+
+/**
+ * Outermost in transactional mode: a message without a position (NATS core pub/sub) cannot be recorded,
+ * so it stops the consumer — a configuration that cannot work — rather than being dead-lettered.
+ */
+export function requirePositions(): Middleware {
+  return (next) => (delivery) => {
+    for (const message of delivery.messages) {
+      if (message.position) continue;
+      throw new ConsumerStop(
+        `behavior.transactional: message "${message.id}" of "${message.topic}" has no position; transactional processing needs a source with positions (Kafka, JetStream, Redis Streams, memstore, a PostgreSQL queue)`,
+      );
+    }
+    return next(delivery);
+  };
+}
