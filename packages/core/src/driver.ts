@@ -29,8 +29,6 @@ export {
   isResumableSource,
 } from "./capabilities.js";
 export { coalescer } from "./coalescer.js";
-export type { StateTransaction, TransactionalState } from "./transactional-state.js";
-export { isTransactionalState } from "./transactional-state.js";
 export type { DriverContext, DriverFactories, DriverFactory, SlotDriver } from "./drivers.js";
 export type { Duration } from "./duration.js";
 export { formatDuration, maxDurationMs, parseDuration, timerLimitProblem } from "./duration.js";
@@ -78,5 +76,7 @@ export type { PushChannel } from "./push-channel.js";
 export { pushChannel } from "./push-channel.js";
 export type { ReconnectBackoff } from "./reconnect-backoff.js";
 export { reconnectDelay, waitBeforeRetry } from "./reconnect-backoff.js";
+export type { StateTransaction, TransactionalState } from "./transactional-state.js";
+export { isTransactionalState } from "./transactional-state.js";
 export type { UnsettledReceiver } from "./unsettled-messages.js";
 export { UnsettledMessages } from "./unsettled-messages.js";

@@ -26,9 +26,12 @@ export class Transactions {
     });
     await this.created;
     const client = await this.pool.connect();
+    // A connection lost mid-transaction also fails the statement running on it, which reports it.
+    client.on("error", ignore);
     try {
       await client.query("BEGIN");
     } catch (error) {
+      client.off("error", ignore);
       client.release(error instanceof Error ? error : true);
       throw error;
     }
@@ -90,7 +93,9 @@ class PostgresTransaction implements StateTransaction<PoolClient> {
     } catch (error) {
       throw this.mapError(error, "record processed positions");
     }
-    return positions.map((position) => inserted.delete(identity(position.partition, String(position.offset))));
+    return positions.map((position) =>
+      inserted.delete(identity(position.partition, String(position.offset))),
+    );
   }
 
   async commit(): Promise<void> {
@@ -106,14 +111,18 @@ class PostgresTransaction implements StateTransaction<PoolClient> {
     this.ended = true;
     try {
       await this.client.query(statement);
+      this.client.off("error", ignore);
       this.client.release();
     } catch (error) {
       // A connection that failed to commit or roll back is discarded, not handed to the next user.
+      this.client.off("error", ignore);
       this.client.release(error instanceof Error ? error : true);
       throw this.mapError(error, statement === "COMMIT" ? "commit" : "rollback");
     }
   }
 }
+
+function ignore(): void {}
 
 function columns(positions: readonly Position[]): [string[], string[]] {
   return [positions.map((p) => p.partition), positions.map((p) => String(p.offset))];
