@@ -1,5 +1,6 @@
 import type { Position, StateTransaction } from "@prism/consumer-core/driver";
 import type { Pool, PoolClient } from "pg";
+import { ensureProcessedTable } from "./schema.js";
 
 /** Records left behind (by a member that crashed before forgetting them) are deleted after this long. */
 export const retentionDays = 7;
@@ -20,7 +21,7 @@ export class Transactions {
 
   /** `BEGIN` on a pooled connection of its own (the table is created on first use). */
   async begin(mapError: (error: unknown, operation: string) => Error): Promise<StateTransaction<PoolClient>> {
-    this.created ??= this.create().catch((error) => {
+    this.created ??= ensureProcessedTable(this.pool, this.table).catch((error) => {
       this.created = undefined;
       throw error;
     });
@@ -48,22 +49,6 @@ export class Transactions {
     await this.pool.query(
       `DELETE FROM ${this.table} WHERE key = $1 AND recorded_at < now() - interval '${retentionDays} days'`,
       [key],
-    );
-  }
-
-  private async create(): Promise<void> {
-    const found = await this.pool.query<{ table: string | null }>("SELECT to_regclass($1) AS table", [
-      this.table,
-    ]);
-    if (found.rows[0]?.table) return;
-    await this.pool.query(
-      `CREATE TABLE IF NOT EXISTS ${this.table} (
-         key text NOT NULL,
-         partition text NOT NULL,
-         position text NOT NULL,
-         recorded_at timestamptz NOT NULL DEFAULT now(),
-         PRIMARY KEY (key, partition, position)
-       )`,
     );
   }
 }
