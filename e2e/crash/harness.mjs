@@ -92,7 +92,10 @@ class Run {
     const config = join(dir, "consumer.yaml");
     const interval = o.commitIntervalMs === 5000 ? "" : `  commit_interval: "${o.commitIntervalMs}ms"\n`;
     const transactional = o.transactional ? "  transactional: true\n" : "";
-    writeFileSync(config, source.yaml(names, interval + transactional + (o.extraBehavior ?? ""), o.transactional));
+    writeFileSync(
+      config,
+      source.yaml(names, interval + transactional + (o.extraBehavior ?? ""), o.transactional),
+    );
     const handle = await source.open(names, o.transactional);
     return new Run(o, source, names, db, table, dir, config, handle);
   }
