@@ -257,6 +257,39 @@ describe.runIf(server.available)("transactional mode against PostgreSQL", () => 
     },
   );
 
+  it("a dead-lettered message is recorded too: a replay neither processes nor dead-letters it again", async () => {
+    await reset();
+    const dlq = new MemStore();
+    const run = async () => {
+      const source = new MemStore();
+      await publish(source, 0, 5);
+      const calls: string[] = [];
+      const consumer = new Consumer(options({ maxRetries: 0, autoCommit: false }))
+        .bindSlots(source, store, dlq)
+        .setProcessor(async (m, c) => {
+          const id = decoder.decode(m.payload);
+          calls.push(id);
+          await writeEffect(m, c);
+          if (id === "m2") throw new Error("m2 always fails");
+        });
+      await consumer.start();
+      await until(
+        () => consumer.health().counters.processed + consumer.health().counters.deadLettered === 5,
+        "5 done",
+      );
+      await consumer.stop();
+      return { calls, counters: consumer.health().counters };
+    };
+    const first = await run();
+    expect(first.calls).toEqual(["m0", "m1", "m2", "m3", "m4"]);
+    expect(first.counters.deadLettered).toBe(1);
+    const replay = await run();
+    expect(replay.calls).toEqual([]);
+    expect(replay.counters.deadLettered).toBe(0);
+    expect((await dlq.browse("orders.dlq")).length).toBe(1);
+    expect(await effectCounts()).toEqual({ rows: 4, distinct: 4 });
+  });
+
   it("forgets the records a written checkpoint covers when the member leaves", async () => {
     await reset();
     const source = new MemStore();

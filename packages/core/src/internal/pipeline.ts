@@ -24,7 +24,7 @@ import { retry } from "./stages/retry.js";
 import { retryDelay } from "./stages/retry-delay.js";
 import { sendThrough } from "./stages/retry-topic.js";
 import { timeout } from "./stages/timeout.js";
-import { requirePositions, transaction } from "./stages/transaction.js";
+import { recordGivenUp, requirePositions, transaction } from "./stages/transaction.js";
 import { unconvertible } from "./stages/unconvertible.js";
 
 /** Middleware added with `consumer.use()`, by stage, in the order added (the first added is outermost). */
@@ -115,7 +115,7 @@ export class Pipeline {
     })(chain);
     chain = compose(o.middleware.delivery, chain);
     if (behavior.retryTopic) chain = retryDelay(o.stopSignal)(chain);
-    const giveUpWith = giveUp({
+    const givingUp = giveUp({
       onExhausted: o.onExhausted,
       deadLetterQueue: o.deadLetterQueue,
       deadLetterTopic: behavior.deadLetterTopic,
@@ -130,6 +130,9 @@ export class Pipeline {
       logger: o.logger,
       recordError: o.recordError,
     });
+    const giveUpWith = o.transactions
+      ? recordGivenUp(givingUp, { store: o.transactions, key: o.stateKey, hub, logger: o.logger })
+      : givingUp;
     if (o.payload) chain = decode(o.payload, giveUpWith)(chain);
     if (behavior.deduplicate) {
       chain = deduplicate({

@@ -1,9 +1,12 @@
+import { describeError } from "../../errors.js";
+import type { Logger } from "../../logger.js";
 import type { Message, Position } from "../../message.js";
 import type { Middleware } from "../../middleware.js";
 import type { TransactionalState } from "../../transactional-state.js";
 import type { EventHub } from "../event-hub.js";
 import { ConsumerStop } from "../outcomes.js";
 import { withTransaction } from "../pipeline-delivery.js";
+import type { GiveUp } from "./dead-letter.js";
 
 export interface TransactionOptions {
   readonly store: TransactionalState;
@@ -54,5 +57,36 @@ export function requirePositions(): Middleware {
       );
     }
     return next(delivery);
+  };
+}
+
+/**
+ * Transactional mode: messages given up (dead-lettered, sent to the retry topic, dropped) are recorded
+ * too, once that is done, so a replay skips them instead of processing and dead-lettering them again. Only
+ * a crash between the two repeats the dead-lettering (never the effects: every failed attempt rolled back).
+ */
+export function recordGivenUp(
+  giveUpWith: GiveUp,
+  o: TransactionOptions & { readonly logger: Logger },
+): GiveUp {
+  return async (messages, error) => {
+    await giveUpWith(messages, error);
+    const positions = messages.flatMap((message) => (message.position ? [message.position] : []));
+    if (positions.length === 0) return;
+    try {
+      const tx = await o.store.beginTransaction();
+      try {
+        await tx.record(o.key, positions);
+        await tx.commit();
+      } catch (failure) {
+        await tx.rollback().catch(() => {});
+        throw failure;
+      }
+    } catch (failure) {
+      o.logger.warn("recording given-up messages failed; a replay may dead-letter them again", {
+        key: o.key,
+        error: describeError(failure),
+      });
+    }
   };
 }
