@@ -19,9 +19,10 @@ export interface TransactionOptions {
  * `behavior.transactional`: each attempt runs in one transaction of the state store. It records the
  * messages' positions first; those a committed transaction recorded already are done and not processed
  * again — a replay after a crash, or a member that lost the partition and processes it late. They count
- * as `deduplicated`, and (this being inside the retry stage, whose attempt succeeds) as `processed` too. The processor gets the rest with `delivery.transaction` and writes its effects
- * through it; the effects and the record commit together, or roll back together when the attempt fails
- * (the retry stage then tries again in a new transaction).
+ * as `deduplicated`, and (this being inside the retry stage, whose attempt succeeds) as `processed` too.
+ * The processor gets the rest with `delivery.transaction` and writes its effects through it; the effects
+ * and the record commit together, or roll back together when the attempt fails (the retry stage then
+ * tries again in a new transaction).
  */
 export function transaction(o: TransactionOptions): Middleware {
   return (next) => async (delivery) => {
