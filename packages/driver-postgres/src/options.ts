@@ -138,8 +138,8 @@ const serverKeys = ["host", "port", "database", "user", "password"] as const;
 
 /**
  * Reads a slot's `config` mapping (the seed's keys: `host`, `port`, `database`, `user`, `password`, or
- * `connection_string`/`url`; plus `ssl`, `schema`, `kv_table`, `queue_table`, `processed_table`, `pool_size`,
- * `visibility_timeout`, `poll_interval`, `purge_interval`) into driver options. Throws one `ConfigError`
+ * `connection_string`/`url`; plus `ssl`, `schema`, `kv_table`, `queue_table`, `processed_table`,
+ * `pool_size`, `visibility_timeout`, `poll_interval`, `purge_interval`) into driver options. Throws one `ConfigError`
  * listing every problem by path under `path` (e.g. `slots.state_store.config.port`).
  */
 export function parsePostgresConfig(
