@@ -10,6 +10,11 @@ import type { TransactionalState } from "../transactional-state.js";
  * make that owner skip it.
  */
 const graceMs = 60_000;
+/**
+ * Finished positions kept waiting for a checkpoint at most (with `autoCommit: false` and no `commit()`
+ * none comes); older ones are left to the store's retention.
+ */
+const maxWaiting = 100_000;
 
 /**
  * Keeps the record of processed positions (transactional mode) bounded. A message's record may go once
@@ -31,6 +36,7 @@ export class LedgerPruner {
   /** Messages this member finished (processed, skipped, filtered or given up) and acknowledged. */
   done(messages: readonly Message[]): void {
     for (const message of messages) if (message.position) this.finished.push(message.position);
+    if (this.finished.length > 2 * maxWaiting) this.finished = this.finished.slice(-maxWaiting);
   }
 
   /**

@@ -4,6 +4,8 @@ import { ensureProcessedTable } from "./schema.js";
 
 /** Records left behind (by a member that crashed before forgetting them) are deleted after this long. */
 export const retentionDays = 7;
+/** How often at most those are looked for (it reads every record of the key). */
+const sweepEveryMs = 3_600_000;
 
 /**
  * Transactional mode's record of processed positions: one row per (consumer state key, partition,
@@ -13,6 +15,7 @@ export const retentionDays = 7;
  */
 export class Transactions {
   private created: Promise<void> | undefined;
+  private lastSweepAt = 0;
 
   constructor(
     private readonly pool: Pool,
@@ -46,6 +49,8 @@ export class Transactions {
        WHERE t.key = $1 AND t.partition = f.partition AND t.position = f.position`,
       [key, partitions, offsets],
     );
+    if (Date.now() - this.lastSweepAt < sweepEveryMs) return;
+    this.lastSweepAt = Date.now();
     await this.pool.query(
       `DELETE FROM ${this.table} WHERE key = $1 AND recorded_at < now() - interval '${retentionDays} days'`,
       [key],
