@@ -3,7 +3,7 @@ import type { Pool, PoolClient } from "pg";
 import { ensureProcessedTable } from "./schema.js";
 
 /** Records left behind (by a member that crashed before forgetting them) are deleted after this long. */
-export const retentionDays = 7;
+const retentionDays = 7;
 /** How often at most those are looked for (it reads every record of the key). */
 const sweepEveryMs = 3_600_000;
 
@@ -15,7 +15,8 @@ const sweepEveryMs = 3_600_000;
  */
 export class Transactions {
   private created: Promise<void> | undefined;
-  private lastSweepAt = 0;
+  /** Per state key, when its old records were last looked for. */
+  private readonly sweptAt = new Map<string, number>();
 
   constructor(
     private readonly pool: Pool,
@@ -49,8 +50,8 @@ export class Transactions {
        WHERE t.key = $1 AND t.partition = f.partition AND t.position = f.position`,
       [key, partitions, offsets],
     );
-    if (Date.now() - this.lastSweepAt < sweepEveryMs) return;
-    this.lastSweepAt = Date.now();
+    if (Date.now() - (this.sweptAt.get(key) ?? 0) < sweepEveryMs) return;
+    this.sweptAt.set(key, Date.now());
     await this.pool.query(
       `DELETE FROM ${this.table} WHERE key = $1 AND recorded_at < now() - interval '${retentionDays} days'`,
       [key],
