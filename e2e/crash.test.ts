@@ -51,3 +51,39 @@ describe("replicas of one config under SIGKILL, SIGTERM and a join", () => {
     );
   }
 });
+
+// Transactional mode (`transactional: true`, PostgreSQL state): every side-table row is written through the
+// consumer's transaction, so not even a SIGKILL may leave a duplicate. Kafka and Redis Streams, short form.
+describe("transactional mode under SIGKILL, SIGTERM and a join", () => {
+  for (const key of ["kafka", "redis"]) {
+    const source = all[key] as (typeof all)[string];
+    const available = [...source.backends, "postgres" as const].every(
+      (name) => found[name as keyof typeof found].available,
+    );
+    it.runIf(available)(
+      `${source.label}: loses nothing and processes nothing twice`,
+      async () => {
+        const report = await runScenario({
+          source: key,
+          urls,
+          processes: 3,
+          messages: 3000,
+          kills: 1,
+          terms: 1,
+          adds: 1,
+          publishRate: 1000,
+          commitIntervalMs: 1000,
+          transactional: true,
+        });
+        console.info(
+          `${report.source}: lost ${report.lost}, duplicates ${report.duplicates}, ${report.seconds} s`,
+        );
+        expect(report.failures).toEqual([]);
+        expect(report.lostIds).toEqual([]);
+        expect(report.lost).toBe(0);
+        expect(report.duplicates).toBe(0);
+      },
+      120_000,
+    );
+  }
+});

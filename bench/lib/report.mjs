@@ -73,6 +73,20 @@ function stateStoreTable(stateRows) {
   return table(header, rows);
 }
 
+function transactionalTable(rows = []) {
+  const header = ["Mode", "Delivery", "Messages", "Consumer msgs/s", "Against plain"];
+  const plain = new Map(
+    rows.filter((r) => r.mode === "plain" && !r.problem).map((r) => [r.batchSize, r.rate]),
+  );
+  const body = rows.map((r) => {
+    const lead = [r.mode, r.batchSize === 0 ? "per message" : `batches of ${r.batchSize}`, int(r.messages)];
+    if (r.problem) return [...lead, r.problem, ""];
+    const base = plain.get(r.batchSize);
+    return [...lead, int(r.rate), base ? (r.rate / base).toFixed(2) : "–"];
+  });
+  return table(header, body);
+}
+
 function memoryTable(memoryRows) {
   const header = [
     "Source",
@@ -212,6 +226,13 @@ export function toMarkdown(results) {
     "## State stores (memstore source, 16 B, single, concurrency 1)",
     "",
     stateStoreTable(results.stateStores),
+    "",
+    "## Transactional mode (memstore source, PostgreSQL state, one side-table row per message)",
+    "",
+    "Plain: the row is written through the pool (at-least-once). Transactional: `transactional: true`, the " +
+      "row written through the attempt's transaction, committed with the record of the message's position.",
+    "",
+    transactionalTable(results.transactional),
     "",
     "## Memory with a processor slower than the publisher (1 KiB messages)",
     "",

@@ -3,6 +3,9 @@
 //   pnpm crash                               every source: 3 replicas, 20,000 messages, 2 SIGKILLs, 1 SIGTERM, 1 added
 //   pnpm crash -- --short                    every source: 3,000 messages, 1 of each (what CI runs)
 //   pnpm crash -- --only kafka,redis --kills 5
+//   pnpm crash -- --transactional --only kafka,redis --kills 5
+//                                            side-table rows written through the consumer's PostgreSQL
+//                                            transaction (`transactional: true`): no duplicate is allowed
 //   pnpm crash -- --throughput               messages/s of the group with 1, 2 and 3 replicas, per source
 //   pnpm crash -- --throughput --delay 2     … with a processor that waits 2 ms per message (I/O-bound work)
 // Exits 1 when a scenario lost a message, exceeded the duplicate bound, moved a checkpoint backwards, or a
@@ -24,6 +27,7 @@ const { values } = parseArgs({
     adds: { type: "string" },
     delay: { type: "string" },
     verbose: { type: "boolean", default: false },
+    transactional: { type: "boolean", default: false },
   },
 });
 
@@ -75,6 +79,7 @@ if (values.throughput) {
     kills: number(values.kills, shape.kills),
     terms: number(values.terms, shape.terms),
     adds: number(values.adds, shape.adds),
+    transactional: values.transactional,
   };
   console.log(
     "| source | processes | messages | SIGKILL / SIGTERM / added | lost | duplicates (bound) | checkpoint regressions | longest takeover | slowest join | group rate | time |",

@@ -76,5 +76,7 @@ export type { PushChannel } from "./push-channel.js";
 export { pushChannel } from "./push-channel.js";
 export type { ReconnectBackoff } from "./reconnect-backoff.js";
 export { reconnectDelay, waitBeforeRetry } from "./reconnect-backoff.js";
+export type { StateTransaction, TransactionalState } from "./transactional-state.js";
+export { isTransactionalState } from "./transactional-state.js";
 export type { UnsettledReceiver } from "./unsettled-messages.js";
 export { UnsettledMessages } from "./unsettled-messages.js";

@@ -9,6 +9,9 @@ import { kafkaDriver } from "@prism/driver-kafka";
 import { memstoreDriver } from "@prism/driver-memstore";
 import { postgresDriver } from "@prism/driver-postgres";
 
+/** With `transactional: true`: the attempt's `pg` client inside `BEGIN`, typed (from driver-postgres). */
+export { transactionOf } from "@prism/driver-postgres";
+
 /** The drivers this plugin resolves `slots.*.driver` names with: kafka, postgres and memstore. */
 export const kafkaPostgresDrivers: DriverFactories = {
   kafka: kafkaDriver,
