@@ -70,6 +70,7 @@ describe.runIf(redis.available)("redis (real server)", () => {
     config: { url: redis.url, key_prefix: keyPrefix, claim_idle: "500ms", block: "200ms" },
     unreachableConfig: { url: "redis://127.0.0.1:1", connect_timeout: "2s" },
     source: "queue",
+    stateStore: true,
     maxUnsettled: 100,
     harness: { quietMs: 1500, deleteCreated },
   });

@@ -4,6 +4,7 @@ import {
   DeadLetterKey,
   parseConfigYaml,
   silentLogger,
+  stateKey,
 } from "@prism/consumer-core";
 import type { DriverFactory } from "@prism/consumer-core/driver";
 import { isPrismError } from "@prism/consumer-core/driver";
@@ -20,6 +21,7 @@ import {
 import {
   abandonReceive,
   closeDriver,
+  consumerName,
   consumerYaml,
   memoryStateStore,
   openDriver,
@@ -47,6 +49,11 @@ export interface ConsumerConformanceOptions {
   readonly unreachableConfig?: Readonly<Record<string, unknown>>;
   /** The interface the consumer reads through (`slots.message_source.interface`). */
   readonly source: "queue" | "pubsub";
+  /**
+   * The driver is the state store too (it implements `KeyValueBasicInterface`), so checkpoints go through
+   * it. Default false: the kit keeps the state in memory.
+   */
+  readonly stateStore?: boolean;
   /** How many messages one receive hands out unsettled; as in `QueueFeatures`. Default 10. */
   readonly maxUnsettled?: number;
   /** `timeoutMs` also bounds the redelivery of what a crashed member took; `failFastMs` the fail-fast case. */
@@ -59,7 +66,7 @@ export interface ConsumerConformanceOptions {
 /**
  * Registers the consumer-level cases (vitest `describe`/`it`): the consumer, built by `createConsumer`
  * from YAML naming your driver, over your real backend. Your driver is the message source and the
- * dead-letter queue; the kit keeps the state in memory, so only your driver is under test.
+ * dead-letter queue (and the state store with `stateStore: true`; else the kit keeps it in memory).
  */
 export function describeConsumerConformance(options: ConsumerConformanceOptions): void {
   const h = resolveHarness(options.harness);
@@ -75,23 +82,37 @@ export function describeConsumerConformance(options: ConsumerConformanceOptions)
       const topic = newTopic(h, label);
       const deadLetters = `${topic}.dlq`;
       h.created.topics.add(deadLetters);
-      return { topic, group: groupOf(h, topic, "consumer"), deadLetters };
+      const group = groupOf(h, topic, "consumer");
+      if (options.stateStore) h.created.keys.add(stateKey(group, topic, consumerName));
+      return { topic, group, deadLetters };
     };
     const state = memoryStateStore();
-    /** A new consumer from YAML, as a new process would build it; the state store outlives it. */
-    const consumerFor = async (topic: string, group: string): Promise<Consumer> => {
-      const yaml = consumerYaml({
+    /** The consumer YAML of a case, as a user writes it. */
+    const yamlFor = (topic: string, group: string, config = options.config) =>
+      consumerYaml({
         driver: options.name,
-        config: options.config,
+        config,
         source: options.source,
+        stateStore: options.stateStore ?? false,
         topic,
         group,
       });
-      return createConsumer(parseConfigYaml(yaml), {
+    const create = (yaml: string) =>
+      createConsumer(parseConfigYaml(yaml), {
         drivers: { [options.name]: options.driver, [stateDriverName]: () => state },
         logger: silentLogger,
       });
-    };
+    /** A new consumer from YAML, as a new process would build it; the state store outlives it. */
+    const consumerFor = (topic: string, group: string): Promise<Consumer> => create(yamlFor(topic, group));
+    /** The error `createConsumer` rejected with; undefined (after stopping it) when it did not reject. */
+    const createError = (yaml: string) =>
+      create(yaml).then(
+        async (consumer) => {
+          await consumer.stop();
+          return undefined;
+        },
+        (e: unknown) => e,
+      );
     const send = async (topic: string, from: number, to: number) => {
       const driver = await openDriver(options.driver, options.config);
       try {
@@ -161,7 +182,7 @@ export function describeConsumerConformance(options: ConsumerConformanceOptions)
           "order-id": expect.any(String),
           [DeadLetterKey.OriginalTopic]: topic,
           [DeadLetterKey.OriginalId]: expect.any(String),
-          [DeadLetterKey.ConsumerName]: "conformance-consumer",
+          [DeadLetterKey.ConsumerName]: consumerName,
           [DeadLetterKey.ConsumerGroup]: group,
           [DeadLetterKey.FirstFailureAt]: expect.stringMatching(/^\d+$/),
         };
@@ -243,53 +264,22 @@ export function describeConsumerConformance(options: ConsumerConformanceOptions)
       ).toEqual(["4", "5"]);
     });
 
-    it("builds from YAML through createConsumer and rejects an unknown config key naming it", async () => {
+    it("rejects an unknown key of its YAML config at startup, naming it", async () => {
       const { topic, group } = names("yaml");
-      const yaml = consumerYaml({
-        driver: options.name,
-        config: { ...options.config, no_such_option: 1 },
-        source: options.source,
-        topic,
-        group,
-      });
-      const error = await createConsumer(parseConfigYaml(yaml), {
-        drivers: { [options.name]: options.driver, [stateDriverName]: () => state },
-        logger: silentLogger,
-      }).then(
-        async (consumer) => {
-          await consumer.stop();
-          return undefined;
-        },
-        (e: unknown) => e,
-      );
+      const error = await createError(yamlFor(topic, group, { ...options.config, no_such_option: 1 }));
       expect(
         error instanceof Error ? error.message : error,
         "a driver factory checks its config and throws a ConfigError naming the field (context.path)",
-      ).toMatch(/slots\.(message_source|dead_letter_queue)\.config.*no_such_option|no_such_option.*slots\./);
+      ).toMatch(/slots\.\w+\.config.*no_such_option/);
     });
 
-    it.runIf(options.unreachableConfig !== undefined)(
+    const unreachable = options.unreachableConfig;
+    it.runIf(unreachable !== undefined)(
       `fails fast (within ${failFastMs} ms) with BACKEND_UNAVAILABLE when the backend is unreachable`,
       async () => {
         const { topic, group } = names("unreachable");
-        const yaml = consumerYaml({
-          driver: options.name,
-          config: options.unreachableConfig ?? {},
-          source: options.source,
-          topic,
-          group,
-        });
         const started = Date.now();
-        const error = await createConsumer(parseConfigYaml(yaml), {
-          drivers: { [options.name]: options.driver, [stateDriverName]: () => state },
-          logger: silentLogger,
-        }).then(
-          async (consumer) => {
-            await consumer.stop();
-            return undefined;
-          },
-          (e: unknown) => e,
-        );
+        const error = await createError(yamlFor(topic, group, unreachable));
         const elapsed = Date.now() - started;
         expect(error, "createConsumer must reject when the backend is unreachable").toBeInstanceOf(Error);
         expect(
@@ -299,6 +289,14 @@ export function describeConsumerConformance(options: ConsumerConformanceOptions)
         expect(elapsed, "the factory gives up instead of retrying forever at startup").toBeLessThan(
           failFastMs,
         );
+        for (const [key, value] of Object.entries(unreachable ?? {})) {
+          if (/password|secret|token/i.test(key) && typeof value === "string") {
+            expect(
+              (error as Error).message,
+              `the error shows the secret "${key}": never show secrets`,
+            ).not.toContain(value);
+          }
+        }
       },
       failFastMs + 10_000,
     );

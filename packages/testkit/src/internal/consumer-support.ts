@@ -9,6 +9,8 @@ import { isAcknowledgedSubscriptions, isClosable, PermanentError } from "@prism/
 
 /** The name under which the kit registers its own in-memory state store in the YAML it writes. */
 export const stateDriverName = "prism-conformance-state";
+/** The `name` of the consumers the kit builds (part of their state key). */
+export const consumerName = "conformance-consumer";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -31,19 +33,21 @@ export function consumerYaml(c: {
   readonly driver: string;
   readonly config: Readonly<Record<string, unknown>>;
   readonly source: "queue" | "pubsub";
+  /** The driver under test keeps the state too; otherwise the kit's in-memory store does. */
+  readonly stateStore: boolean;
   readonly topic: string;
   readonly group: string;
 }): string {
   // JSON is YAML: the slot config is written as a flow mapping, exactly as the driver gets it.
   const config = JSON.stringify(c.config);
-  return `name: conformance-consumer
+  return `name: ${consumerName}
 slots:
   message_source:
     driver: ${JSON.stringify(c.driver)}
     interface: ${c.source}
     config: ${config}
   state_store:
-    driver: ${stateDriverName}
+${c.stateStore ? `    driver: ${JSON.stringify(c.driver)}\n    config: ${config}` : `    driver: ${stateDriverName}`}
   dead_letter_queue:
     driver: ${JSON.stringify(c.driver)}
     config: ${config}
