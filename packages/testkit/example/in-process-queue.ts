@@ -83,8 +83,8 @@ export class InProcessBroker {
   }
 
   private entries(queue: string): Entry[] {
-    let entries = this.queues.get(queue);
-    if (!entries) this.queues.set(queue, (entries = []));
+    const entries = this.queues.get(queue) ?? [];
+    this.queues.set(queue, entries);
     return entries;
   }
 
