@@ -13,7 +13,7 @@ import {
   resolveHarness,
 } from "./harness.js";
 import { indexOf, metadataOf, payloadOf, range } from "./internal/messages.js";
-import { sleep } from "./internal/reader.js";
+import { sleep, take } from "./internal/reader.js";
 import { rules } from "./internal/rules.js";
 import { queueUnderTest } from "./internal/source.js";
 import { publishAll, sourceCases } from "./internal/source-cases.js";
@@ -60,20 +60,10 @@ async function receive(
   h: ResolvedHarness,
   failure: (received: number) => string,
 ): Promise<Message[]> {
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), h.timeoutMs);
-  const taken: Message[] = [];
-  try {
-    const group = groupOf(h, queue, "g");
-    const iterable = await driver.receive(queue, { signal: abort.signal, group, consumerId: "taker" });
-    for await (const message of iterable) {
-      taken.push(message);
-      if (taken.length === count) break;
-    }
-  } finally {
-    clearTimeout(timer);
-    abort.abort();
-  }
+  const group = groupOf(h, queue, "g");
+  const taken = await take(count, h.timeoutMs, (signal) =>
+    driver.receive(queue, { signal, group, consumerId: "taker" }),
+  );
   if (taken.length < count) throw new Error(failure(taken.length));
   return taken;
 }

@@ -6,6 +6,7 @@ import type {
   QueueInterface,
 } from "@prism/consumer-core/driver";
 import { isAcknowledgedSubscriptions, isClosable, PermanentError } from "@prism/consumer-core/driver";
+import { take } from "./reader.js";
 
 /** The name under which the kit registers its own in-memory state store in the YAML it writes. */
 export const stateDriverName = "prism-conformance-state";
@@ -100,7 +101,7 @@ export async function closeDriver(driver: unknown): Promise<void> {
  * Takes up to `count` messages as a member of `group`, settles none, then stops reading: a member that
  * crashed. Returns what it took.
  */
-export async function abandonReceive(
+export function abandonReceive(
   driver: QueueInterface & PubSubInterface,
   source: "queue" | "pubsub",
   topic: string,
@@ -108,48 +109,27 @@ export async function abandonReceive(
   count: number,
   timeoutMs: number,
 ): Promise<Message[]> {
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), timeoutMs);
-  const taken: Message[] = [];
-  try {
-    const { signal } = abort;
-    const iterable =
-      source === "queue"
-        ? await driver.receive(topic, { signal, group, consumerId: "crashed-member" })
-        : isAcknowledgedSubscriptions(driver)
-          ? await driver.subscribeAcknowledged(topic, group, { signal })
-          : await driver.subscribe(topic, group, { signal });
-    for await (const message of iterable ?? []) {
-      if (taken.push(message) === count) break;
-    }
-  } finally {
-    clearTimeout(timer);
-    abort.abort();
-  }
-  return taken;
+  return take(count, timeoutMs, async (signal) => {
+    if (source === "queue") return driver.receive(topic, { signal, group, consumerId: "crashed-member" });
+    if (isAcknowledgedSubscriptions(driver)) return driver.subscribeAcknowledged(topic, group, { signal });
+    return driver.subscribe(topic, group, { signal });
+  });
 }
 
 /** Reads `count` dead letters from `queue` as the group `group`, acknowledging them. */
-export async function readDeadLetters(
+export function readDeadLetters(
   driver: QueueInterface,
   queue: string,
   group: string,
   count: number,
   timeoutMs: number,
 ): Promise<Message[]> {
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), timeoutMs);
-  const taken: Message[] = [];
-  try {
-    for await (const message of await driver.receive(queue, { signal: abort.signal, group })) {
-      await driver.acknowledge(message);
-      if (taken.push(message) === count) break;
-    }
-  } finally {
-    clearTimeout(timer);
-    abort.abort();
-  }
-  return taken;
+  return take(
+    count,
+    timeoutMs,
+    (signal) => driver.receive(queue, { signal, group }),
+    (message) => driver.acknowledge(message),
+  );
 }
 
 export async function waitUntil(
