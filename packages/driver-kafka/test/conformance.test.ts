@@ -1,11 +1,12 @@
 import {
   type CreatedNames,
+  describeConsumerConformance,
   describePubSubConformance,
   describeQueueConformance,
 } from "@prism/consumer-testkit";
 import { afterAll, describe, expect } from "vitest";
 import { backend } from "../../../scripts/test-support/backends.mjs";
-import { KafkaDriver } from "../src/index.js";
+import { KafkaDriver, kafkaDriver } from "../src/index.js";
 import { deleteTopicsAndGroups, topicsAndGroupsContaining } from "./kafka-test-support.js";
 
 const kafka = await backend("kafka");
@@ -17,7 +18,15 @@ const deleteCreated = (created: CreatedNames) => deleteTopicsAndGroups(brokers, 
 // Three partitions, so ordering, sharing and resuming are checked per partition.
 const connect = () =>
   KafkaDriver.connect({ brokers, partitions: 3, sessionTimeout: 10_000, heartbeatInterval: 1000 });
-const features = { consumerGroups: true, persistent: true, ordered: true, resumable: true } as const;
+const features = {
+  membersShare: true,
+  everyGroupGetsAll: true,
+  readsHistory: true,
+  keepsWhileIdle: true,
+  ordered: true,
+  resumable: true,
+  maxUnsettled: 100,
+} as const;
 const harness = {
   quietMs: 2000,
   timeoutMs: 60_000,
@@ -33,4 +42,15 @@ describe.runIf(kafka.available)("kafka", () => {
   });
   describePubSubConformance({ name: "kafka", create: connect, features, harness });
   describeQueueConformance({ name: "kafka", create: connect, features, harness });
+  for (const source of ["pubsub", "queue"] as const) {
+    describeConsumerConformance({
+      name: "kafka",
+      driver: kafkaDriver,
+      config: { brokers, partitions: 3, session_timeout: "10s", heartbeat_interval: "1s" },
+      unreachableConfig: { brokers: ["127.0.0.1:1"], connection_timeout: "2s" },
+      source,
+      maxUnsettled: features.maxUnsettled,
+      harness: { ...harness, namePrefix: `${namePrefix}-consumer-${source}` },
+    });
+  }
 });
