@@ -19,6 +19,18 @@ const urls = {
 };
 const all = sources(urls);
 
+// The short form of `pnpm crash`: three replicas, one SIGKILL, one SIGTERM restart and a member added.
+const shortForm = {
+  urls,
+  processes: 3,
+  messages: 3000,
+  kills: 1,
+  terms: 1,
+  adds: 1,
+  publishRate: 1000,
+  commitIntervalMs: 1000,
+};
+
 describe("replicas of one config under SIGKILL, SIGTERM and a join", () => {
   for (const [key, source] of Object.entries(all)) {
     const available = source.backends.every((name) => found[name as keyof typeof found].available);
@@ -27,14 +39,7 @@ describe("replicas of one config under SIGKILL, SIGTERM and a join", () => {
       async () => {
         const report = await runScenario({
           source: key,
-          urls,
-          processes: 3,
-          messages: 3000,
-          kills: 1,
-          terms: 1,
-          adds: 1,
-          publishRate: 1000,
-          commitIntervalMs: 1000,
+          ...shortForm,
         });
         console.info(
           `${report.source}: lost ${report.lost}, duplicates ${report.duplicates} (bound ${report.duplicateBound}), ` +
@@ -65,14 +70,7 @@ describe("transactional mode under SIGKILL, SIGTERM and a join", () => {
       async () => {
         const report = await runScenario({
           source: key,
-          urls,
-          processes: 3,
-          messages: 3000,
-          kills: 1,
-          terms: 1,
-          adds: 1,
-          publishRate: 1000,
-          commitIntervalMs: 1000,
+          ...shortForm,
           transactional: true,
         });
         console.info(

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { positionedMessage as message } from "../../test/helpers.js";
 import { silentLogger } from "../logger.js";
-import type { Message, Position } from "../message.js";
+import type { Position } from "../message.js";
 import type { TransactionalState } from "../transactional-state.js";
 import { LedgerPruner } from "./ledger-pruner.js";
 
@@ -15,16 +16,6 @@ function recordingStore(): TransactionalState & { forgotten: Position[][] } {
     },
   };
 }
-
-const message = (partition: string, offset: number): Message => ({
-  id: `${partition}/${offset}`,
-  topic: "t",
-  payload: new Uint8Array(),
-  metadata: {},
-  timestamp: 0,
-  position: { partition, offset },
-  deliveryAttempt: 1,
-});
 
 describe("LedgerPruner", () => {
   beforeEach(() => {
