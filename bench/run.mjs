@@ -64,9 +64,13 @@ const resultsDirectory = quick
 
 /** Runs one task in a fresh child process (own heap, own peak RSS). */
 function inWorker(task) {
-  const execArgv = values.profile
-    ? ["--cpu-prof", "--cpu-prof-dir", new URL("profiles", resultsDirectory).pathname]
-    : [];
+  // --expose-gc: the memory runs measure the heap after a full collection.
+  const execArgv = [
+    "--expose-gc",
+    ...(values.profile
+      ? ["--cpu-prof", "--cpu-prof-dir", new URL("profiles", resultsDirectory).pathname]
+      : []),
+  ];
   return new Promise((resolve, reject) => {
     const child = fork(new URL("./lib/worker.mjs", import.meta.url), [], { execArgv });
     let reply;

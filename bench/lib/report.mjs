@@ -97,9 +97,10 @@ function memoryTable(memoryRows) {
     "at half time",
     "peak",
     "end",
+    "Heap after GC at half time / end MiB",
   ];
   const rows = memoryRows.map((m) => {
-    if (m.problem) return [m.title, m.problem, "", "", "", "", "", ""];
+    if (m.problem) return [m.title, m.problem, "", "", "", "", "", "", ""];
     return [
       m.title,
       m.seconds.toFixed(1),
@@ -109,6 +110,7 @@ function memoryTable(memoryRows) {
       mib(m.halfwayMiB),
       mib(m.peakMiB),
       mib(m.endMiB),
+      m.endHeapMiB === undefined ? "–" : `${mib(m.halfwayHeapMiB)} / ${mib(m.endHeapMiB)}`,
     ];
   });
   return table(header, rows);
@@ -177,12 +179,13 @@ export function assessTargets({ comparisons, stateStores, memory }) {
     });
   }
   for (const m of measured(memory)) {
-    // Flat: no growth from half time to the end beyond allocator noise.
-    const growth = m.endMiB - m.halfwayMiB;
+    // Flat: what the heap holds after a full collection does not grow from half time to the end (RSS,
+    // shown beside it, also keeps what the allocator holds for reuse).
+    const growth = m.endHeapMiB - m.halfwayHeapMiB;
     targets.push({
-      target: `${m.title}: RSS flat with a slow processor`,
-      figure: `start ${mib(m.startMiB)}, half time ${mib(m.halfwayMiB)}, peak ${mib(m.peakMiB)}, end ${mib(m.endMiB)} MiB`,
-      met: growth < 16,
+      target: `${m.title}: memory flat with a slow processor`,
+      figure: `heap after GC ${mib(m.halfwayHeapMiB)} at half time, ${mib(m.endHeapMiB)} at the end; RSS start ${mib(m.startMiB)}, half time ${mib(m.halfwayMiB)}, peak ${mib(m.peakMiB)}, end ${mib(m.endMiB)} MiB`,
+      met: growth < 8,
     });
   }
   return targets;
