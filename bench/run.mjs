@@ -7,7 +7,8 @@
 //   pnpm bench -- --quick                       fewer messages, one round, 1 s latency runs
 //   pnpm bench -- --only memstore,redis         a subset: memstore nats-core
 //                                               nats-jetstream redis postgres kafka kafka-platformatic
-//                                               state memory (kafka-platformatic needs Node >= 22.22)
+//                                               state transactional memory (kafka-platformatic needs
+//                                               Node >= 22.22)
 //   pnpm bench -- --rounds 5 --profile          more rounds; --profile writes a CPU profile per row
 //                                               to profiles/ next to the results (read with profile-top.mjs)
 import { fork } from "node:child_process";
@@ -17,6 +18,7 @@ import { assessTargets, modeLabel, toMarkdown, writeResults } from "./lib/report
 import { checkService } from "./lib/services.mjs";
 import { stateStores } from "./lib/state-stores.mjs";
 import { median } from "./lib/stats.mjs";
+import { transactionalVariants } from "./lib/transactional.mjs";
 
 const sourceNames = [
   "memstore",
@@ -27,7 +29,7 @@ const sourceNames = [
   "kafka",
   "kafka-platformatic",
 ];
-const sections = [...sourceNames, "state", "memory"];
+const sections = [...sourceNames, "state", "transactional", "memory"];
 /** Sources of the slow-processor memory runs: every one that keeps a backlog. */
 const memorySources = ["memstore", "nats-jetstream", "redis", "postgres", "kafka"];
 const payloadSizes = [16, 1024];
@@ -71,9 +73,13 @@ const resultsDirectory = quick
 
 /** Runs one task in a fresh child process (own heap, own peak RSS). */
 function inWorker(task) {
-  const execArgv = values.profile
-    ? ["--cpu-prof", "--cpu-prof-dir", new URL("profiles", resultsDirectory).pathname]
-    : [];
+  // --expose-gc: the memory runs measure the heap after a full collection.
+  const execArgv = [
+    "--expose-gc",
+    ...(values.profile
+      ? ["--cpu-prof", "--cpu-prof-dir", new URL("profiles", resultsDirectory).pathname]
+      : []),
+  ];
   return new Promise((resolve, reject) => {
     const child = fork(new URL("./lib/worker.mjs", import.meta.url), [], { execArgv });
     let reply;
@@ -206,6 +212,30 @@ if (selected("state")) {
   }
 }
 
+const transactionalRows = [];
+if (selected("transactional")) {
+  for (const { mode, batchSize: rowBatch } of transactionalVariants(batchSize)) {
+    const row = { mode, batchSize: rowBatch, count: quick ? 5_000 : 50_000, rounds: settings.rounds };
+    const entry = { mode, batchSize: rowBatch, messages: row.count };
+    progress(`transactional mode: ${mode}, ${rowBatch === 0 ? "per message" : `batches of ${rowBatch}`}…`);
+    if (!reachable.postgres) {
+      transactionalRows.push({ ...entry, problem: unreachable.postgres });
+      continue;
+    }
+    try {
+      const { runs } = await inWorker({ kind: "transactional", row });
+      transactionalRows.push({
+        ...entry,
+        rate: median(runs.map((r) => r.rate)),
+        rates: runs.map((r) => r.rate),
+      });
+    } catch (error) {
+      progress(String(error.message));
+      transactionalRows.push({ ...entry, problem: `failed: ${error.message.split("\n")[0]}` });
+    }
+  }
+}
+
 const memoryRows = [];
 if (selected("memory")) {
   for (const name of memorySources) {
@@ -235,6 +265,7 @@ const results = {
   comparisons,
   notes,
   stateStores: stateRows,
+  transactional: transactionalRows,
   memory: memoryRows,
 };
 results.targets = assessTargets(results);

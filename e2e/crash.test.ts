@@ -19,6 +19,18 @@ const urls = {
 };
 const all = sources(urls);
 
+// The short form of `pnpm crash`: three replicas, one SIGKILL, one SIGTERM restart and a member added.
+const shortForm = {
+  urls,
+  processes: 3,
+  messages: 3000,
+  kills: 1,
+  terms: 1,
+  adds: 1,
+  publishRate: 1000,
+  commitIntervalMs: 1000,
+};
+
 describe("replicas of one config under SIGKILL, SIGTERM and a join", () => {
   for (const [key, source] of Object.entries(all)) {
     const available = source.backends.every((name) => found[name as keyof typeof found].available);
@@ -32,14 +44,7 @@ describe("replicas of one config under SIGKILL, SIGTERM and a join", () => {
       async () => {
         const report = await runScenario({
           source: key,
-          urls,
-          processes: 3,
-          messages: 3000,
-          kills: 1,
-          terms: 1,
-          adds: 1,
-          publishRate: 1000,
-          commitIntervalMs: 1000,
+          ...shortForm,
         });
         console.info(
           `${report.source}: lost ${report.lost}, duplicates ${report.duplicates} (bound ${report.duplicateBound}), ` +
@@ -53,6 +58,35 @@ describe("replicas of one config under SIGKILL, SIGTERM and a join", () => {
         expect(report.duplicates).toBeLessThanOrEqual(report.duplicateBound);
       },
       240_000,
+    );
+  }
+});
+
+// Transactional mode (`transactional: true`, PostgreSQL state): every side-table row is written through the
+// consumer's transaction, so not even a SIGKILL may leave a duplicate. Kafka and Redis Streams, short form.
+describe("transactional mode under SIGKILL, SIGTERM and a join", () => {
+  for (const key of ["kafka", "redis"]) {
+    const source = all[key] as (typeof all)[string];
+    const available = [...source.backends, "postgres" as const].every(
+      (name) => found[name as keyof typeof found].available,
+    );
+    it.runIf(available)(
+      `${source.label}: loses nothing and processes nothing twice`,
+      async () => {
+        const report = await runScenario({
+          source: key,
+          ...shortForm,
+          transactional: true,
+        });
+        console.info(
+          `${report.source}: lost ${report.lost}, duplicates ${report.duplicates}, ${report.seconds} s`,
+        );
+        expect(report.failures).toEqual([]);
+        expect(report.lostIds).toEqual([]);
+        expect(report.lost).toBe(0);
+        expect(report.duplicates).toBe(0);
+      },
+      120_000,
     );
   }
 });

@@ -73,6 +73,20 @@ function stateStoreTable(stateRows) {
   return table(header, rows);
 }
 
+function transactionalTable(rows = []) {
+  const header = ["Mode", "Delivery", "Messages", "Consumer msgs/s", "Against plain"];
+  const plain = new Map(
+    rows.filter((r) => r.mode === "plain" && !r.problem).map((r) => [r.batchSize, r.rate]),
+  );
+  const body = rows.map((r) => {
+    const lead = [r.mode, r.batchSize === 0 ? "per message" : `batches of ${r.batchSize}`, int(r.messages)];
+    if (r.problem) return [...lead, r.problem, ""];
+    const base = plain.get(r.batchSize);
+    return [...lead, int(r.rate), base ? (r.rate / base).toFixed(2) : "–"];
+  });
+  return table(header, body);
+}
+
 function memoryTable(memoryRows) {
   const header = [
     "Source",
@@ -83,9 +97,10 @@ function memoryTable(memoryRows) {
     "at half time",
     "peak",
     "end",
+    "Heap after GC at half time / end MiB",
   ];
   const rows = memoryRows.map((m) => {
-    if (m.problem) return [m.title, m.problem, "", "", "", "", "", ""];
+    if (m.problem) return [m.title, m.problem, "", "", "", "", "", "", ""];
     return [
       m.title,
       m.seconds.toFixed(1),
@@ -95,6 +110,7 @@ function memoryTable(memoryRows) {
       mib(m.halfwayMiB),
       mib(m.peakMiB),
       mib(m.endMiB),
+      m.endHeapMiB === undefined ? "–" : `${mib(m.halfwayHeapMiB)} / ${mib(m.endHeapMiB)}`,
     ];
   });
   return table(header, rows);
@@ -163,12 +179,13 @@ export function assessTargets({ comparisons, stateStores, memory }) {
     });
   }
   for (const m of measured(memory)) {
-    // Flat: no growth from half time to the end beyond allocator noise.
-    const growth = m.endMiB - m.halfwayMiB;
+    // Flat: what the heap holds after a full collection does not grow from half time to the end (RSS,
+    // shown beside it, also keeps what the allocator holds for reuse).
+    const growth = m.endHeapMiB - m.halfwayHeapMiB;
     targets.push({
-      target: `${m.title}: RSS flat with a slow processor`,
-      figure: `start ${mib(m.startMiB)}, half time ${mib(m.halfwayMiB)}, peak ${mib(m.peakMiB)}, end ${mib(m.endMiB)} MiB`,
-      met: growth < 16,
+      target: `${m.title}: memory flat with a slow processor`,
+      figure: `heap after GC ${mib(m.halfwayHeapMiB)} at half time, ${mib(m.endHeapMiB)} at the end; RSS start ${mib(m.startMiB)}, half time ${mib(m.halfwayMiB)}, peak ${mib(m.peakMiB)}, end ${mib(m.endMiB)} MiB`,
+      met: growth < 8,
     });
   }
   return targets;
@@ -212,6 +229,13 @@ export function toMarkdown(results) {
     "## State stores (memstore source, 16 B, single, concurrency 1)",
     "",
     stateStoreTable(results.stateStores),
+    "",
+    "## Transactional mode (memstore source, PostgreSQL state, one side-table row per message)",
+    "",
+    "Plain: the row is written through the pool (at-least-once). Transactional: `transactional: true`, the " +
+      "row written through the attempt's transaction, committed with the record of the message's position.",
+    "",
+    transactionalTable(results.transactional),
     "",
     "## Memory with a processor slower than the publisher (1 KiB messages)",
     "",

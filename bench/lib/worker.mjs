@@ -3,10 +3,12 @@
 import { compareRow } from "./compare.mjs";
 import { slowProcessorRun } from "./memory.mjs";
 import { stateStoreRow } from "./state-stores.mjs";
+import { transactionalRow } from "./transactional.mjs";
 
 const tasks = {
   compare: async ({ source, row }) => compareRow(await loadSource(source), row),
   state: ({ store, row }) => stateStoreRow(store, row),
+  transactional: ({ row }) => transactionalRow(row),
   memory: async ({ source, row }) => slowProcessorRun(await loadSource(source), row),
 };
 

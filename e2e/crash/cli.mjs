@@ -3,6 +3,9 @@
 //   pnpm crash                               every source: 3 replicas, 20,000 messages, 2 SIGKILLs, 1 SIGTERM, 1 added
 //   pnpm crash -- --short                    every source: 3,000 messages, 1 of each (what CI runs)
 //   pnpm crash -- --only kafka,redis --kills 5
+//   pnpm crash -- --transactional --only kafka,redis --kills 5
+//                                            side-table rows written through the consumer's PostgreSQL
+//                                            transaction (`transactional: true`): no duplicate is allowed
 //   PATH="$(dirname "$(node scripts/node/install.mjs 24)")":$PATH node e2e/crash/cli.mjs --only kafka-platformatic
 //                                            (that source needs Node >= 22.22; elsewhere it is skipped, loudly)
 //   pnpm crash -- --throughput               messages/s of the group with 1, 2 and 3 replicas, per source
@@ -26,6 +29,7 @@ const { values } = parseArgs({
     adds: { type: "string" },
     delay: { type: "string" },
     verbose: { type: "boolean", default: false },
+    transactional: { type: "boolean", default: false },
   },
 });
 
@@ -84,6 +88,7 @@ if (values.throughput) {
     kills: number(values.kills, shape.kills),
     terms: number(values.terms, shape.terms),
     adds: number(values.adds, shape.adds),
+    transactional: values.transactional,
   };
   console.log(
     "| source | processes | messages | SIGKILL / SIGTERM / added | lost | duplicates (bound) | checkpoint regressions | longest takeover | slowest join | group rate | time |",

@@ -10,6 +10,7 @@ export interface ScenarioOptions {
   publishRate?: number;
   commitIntervalMs?: number;
   extraBehavior?: string;
+  transactional?: boolean;
   log?: (line: string) => void;
 }
 

@@ -28,6 +28,8 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  * @property {number} [publishRate]    messages per second the producer sends (default 1,500)
  * @property {number} [commitIntervalMs] the config's commit_interval (default: the product's 5 s)
  * @property {string} [extraBehavior]  more YAML lines under `behavior:`
+ * @property {boolean} [transactional] `transactional: true` with PostgreSQL state: each side-table row is
+ *                                     written through the consumer's transaction; the duplicate bound is 0
  * @property {(line: string) => void} [log]
  */
 
@@ -41,6 +43,7 @@ const defaults = {
   delayMs: 1,
   publishRate: 1500,
   commitIntervalMs: 5000,
+  transactional: false,
   log: () => {},
 };
 
@@ -88,8 +91,12 @@ class Run {
     const dir = mkdtempSync(join(tmpdir(), "prism-crash-"));
     const config = join(dir, "consumer.yaml");
     const interval = o.commitIntervalMs === 5000 ? "" : `  commit_interval: "${o.commitIntervalMs}ms"\n`;
-    writeFileSync(config, source.yaml(names, interval + (o.extraBehavior ?? "")));
-    const handle = await source.open(names);
+    const transactional = o.transactional ? "  transactional: true\n" : "";
+    writeFileSync(
+      config,
+      source.yaml(names, interval + transactional + (o.extraBehavior ?? ""), o.transactional),
+    );
+    const handle = await source.open(names, o.transactional);
     return new Run(o, source, names, db, table, dir, config, handle);
   }
 
@@ -117,6 +124,7 @@ class Run {
         ...process.env,
         DATABASE_URL: this.o.urls.postgres,
         PRISM_CRASH_DELAY_MS: String(this.o.delayMs),
+        PRISM_CRASH_TRANSACTIONAL: this.o.transactional ? "1" : "",
       },
     });
     const exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
@@ -258,6 +266,9 @@ class Run {
     let takeoverMs = 0;
     const partitioned = rows.some((r) => r.partition !== "0" && r.partition !== "");
     for (const kill of kills) {
+      takeoverMs = Math.max(takeoverMs, takeover(rows, firstAt, kill, partitioned));
+      // Transactional mode: the rows commit with the record of their positions, so nothing repeats.
+      if (o.transactional) continue;
       const stored = kill.checkpoint?.offsets ?? {};
       const window = partitioned
         ? rows.filter(
@@ -269,7 +280,6 @@ class Run {
             (r) => r.member === kill.member && r.at > kill.at - o.commitIntervalMs - 1000 && r.at <= kill.at,
           ).length;
       duplicateBound += window + 1;
-      takeoverMs = Math.max(takeoverMs, takeover(rows, firstAt, kill, partitioned));
     }
     // Which action each repeated processing followed (the latest one before it).
     const actions = [...this.events].sort((a, b) => a.at - b.at);
@@ -290,7 +300,7 @@ class Run {
     for (const r of rows) if (!lastFirstTime.has(r.id)) lastFirstTime.set(r.id, r.at);
     const end = Math.max(first, ...lastFirstTime.values());
     const report = {
-      source: this.source.label,
+      source: `${this.source.label}${o.transactional ? " (transactional)" : ""}`,
       processes: o.processes,
       messages: o.messages,
       kills: kills.length,

@@ -1,17 +1,20 @@
 // One replica for the crash harness: the consumer built from the run's YAML, as a user deploys it. Each
 // processed message becomes a row in the side table (id, member, position, time).
 // Usage: node member.mjs <config.yaml> <member-label> <side-table>
-// Env: DATABASE_URL (side table), PRISM_CRASH_DELAY_MS (per-message work). SIGTERM stops gracefully.
+// Env: DATABASE_URL (side table), PRISM_CRASH_DELAY_MS (per-message work), PRISM_CRASH_TRANSACTIONAL
+// (rows written through the consumer's transaction: `transactional: true` in the YAML). SIGTERM stops
+// gracefully.
 import { createConsumer, loadConfigFile, silentLogger } from "@prism/consumer-core";
 import { kafkaDriver } from "@prism/driver-kafka";
 import { memstoreDriver } from "@prism/driver-memstore";
 import { natsDriver } from "@prism/driver-nats";
-import { postgresDriver } from "@prism/driver-postgres";
+import { postgresDriver, transactionOf } from "@prism/driver-postgres";
 import { redisDriver } from "@prism/driver-redis";
 import pg from "pg";
 
 const [configPath, member, table] = process.argv.slice(2);
 const delayMs = Number(process.env.PRISM_CRASH_DELAY_MS ?? 0);
+const transactional = process.env.PRISM_CRASH_TRANSACTIONAL === "1";
 const db = new pg.Client({ connectionString: process.env.DATABASE_URL });
 await db.connect();
 
@@ -42,11 +45,12 @@ try {
 
 const decoder = new TextDecoder();
 const insert = `INSERT INTO ${table} (id, member, partition, "offset", at) VALUES ($1, $2, $3, $4, $5)`;
-consumer.setProcessor(async (message) => {
+consumer.setProcessor(async (message, context) => {
   const id = Number(decoder.decode(message.payload).slice(1));
   if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
   const position = message.position;
-  await db.query(insert, [id, member, position?.partition ?? "", String(position?.offset ?? ""), Date.now()]);
+  const row = [id, member, position?.partition ?? "", String(position?.offset ?? ""), Date.now()];
+  await (transactional ? transactionOf(context) : db).query(insert, row);
 });
 
 try {

@@ -27,6 +27,14 @@ behavior:
   retry_backoff: { initial: "10ms" }
 ${extra ?? ""}`;
 
+/** The state_store slot on PostgreSQL (transactional mode needs it), in the run's own schema. */
+const postgresState = (url, names) => `
+  state_store:
+    driver: "postgres"
+    config:
+      connection_string: "${url}"
+      schema: "${names.schema}"`;
+
 /** A state store that reads the checkpoint as the consumer stores it. */
 function stateReader(store, names) {
   const key = stateKey(names.group, names.topic, names.name);
@@ -41,7 +49,7 @@ function stateReader(store, names) {
  * @returns {Record<string, Source>}
  */
 export function sources(urls) {
-  const natsYaml = (names, iface, extra) => `
+  const natsYaml = (names, iface, extra, transactional) => `
 name: "${names.name}"
 slots:
   message_source:
@@ -49,25 +57,40 @@ slots:
     ${iface ? `interface: "${iface}"` : ""}
     config:
       url: "${urls.nats}"
-  state_store:
+${
+  transactional
+    ? postgresState(urls.postgres, names)
+    : `  state_store:
     driver: "redis"
     config:
-      url: "${urls.redis}"
+      url: "${urls.redis}"`
+}
 ${behavior(names, extra)}`;
+
+  /** Transactional runs keep the checkpoint in PostgreSQL, with the effects. */
+  const postgresCheckpoint = async (names) => {
+    const postgres = await PostgresDriver.connect({ connectionString: urls.postgres, schema: names.schema });
+    return { checkpoint: stateReader(postgres, names), close: () => postgres.close() };
+  };
 
   const jetstream = (iface) => ({
     label: `jetstream-${iface ?? "pubsub"}`,
     backends: ["nats", "redis"],
-    yaml: (names, extra) => natsYaml(names, iface, extra),
-    async open(names) {
+    yaml: (names, extra, transactional) => natsYaml(names, iface, extra, transactional),
+    async open(names, transactional) {
       const nats = await NatsDriver.connect({ url: urls.nats });
-      const redis = await RedisDriver.connect({ url: urls.redis });
+      const state = transactional
+        ? await postgresCheckpoint(names)
+        : await RedisDriver.connect({ url: urls.redis }).then((redis) => ({
+            checkpoint: stateReader(redis, names),
+            close: () => redis.close(),
+          }));
       return {
         publish: (payloads) => publishChunked((p) => nats.publish(names.topic, p), payloads),
-        checkpoint: stateReader(redis, names),
+        checkpoint: state.checkpoint,
         async close() {
           await nats.close();
-          await redis.close();
+          await state.close();
         },
       };
     },
@@ -87,7 +110,7 @@ ${behavior(names, extra)}`;
     redis: {
       label: "redis-streams",
       backends: ["redis"],
-      yaml: (names, extra) => `
+      yaml: (names, extra, transactional) => `
 name: "${names.name}"
 slots:
   message_source:
@@ -95,18 +118,28 @@ slots:
     config:
       url: "${urls.redis}"
       key_prefix: "${names.prefix}"
-  state_store:
+${
+  transactional
+    ? postgresState(urls.postgres, names)
+    : `  state_store:
     driver: "redis"
     config:
       url: "${urls.redis}"
-      key_prefix: "${names.prefix}"
+      key_prefix: "${names.prefix}"`
+}
 ${behavior(names, extra)}`,
-      async open(names) {
+      async open(names, transactional) {
         const redis = await RedisDriver.connect({ url: urls.redis, keyPrefix: names.prefix });
+        const state = transactional
+          ? await postgresCheckpoint(names)
+          : { checkpoint: stateReader(redis, names), close: async () => {} };
         return {
           publish: (payloads) => publishChunked((p) => redis.enqueue(names.topic, p), payloads),
-          checkpoint: stateReader(redis, names),
-          close: () => redis.close(),
+          checkpoint: state.checkpoint,
+          async close() {
+            await redis.close();
+            await state.close();
+          },
         };
       },
       cleanup: (names) => deleteRedisKeys(urls.redis, `${names.prefix}*`),

@@ -99,6 +99,11 @@ export const behaviorOptions = defineOptions({
     key: option.string(),
   }).type,
   payloadFormat: option.oneOf(Object.values(PayloadFormat)),
+  transactional: {
+    type: option.boolean(),
+    description:
+      "each attempt in a transaction of the state store (PostgreSQL) that records the positions: effects written through it happen once (default false)",
+  },
 });
 
 const slotFields = {

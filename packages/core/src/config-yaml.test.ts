@@ -104,7 +104,7 @@ behavior:
       "slots.state_store.driver: required",
       "slots.state_store.config: expected a mapping, got a list",
       "slots.dead_letter_queue.interface: only the message source has one",
-      "behavior.comit_interval: unknown key; expected one of consumer_group, topic, max_retries, retry_backoff, batch_size, batch_max_wait, concurrency, ordering, auto_commit, commit_interval, on_exhausted, retry_topic, dead_letter_topic, shutdown_timeout, processing_timeout, filter, deduplicate, payload_format",
+      "behavior.comit_interval: unknown key; expected one of consumer_group, topic, max_retries, retry_backoff, batch_size, batch_max_wait, concurrency, ordering, auto_commit, commit_interval, on_exhausted, retry_topic, dead_letter_topic, shutdown_timeout, processing_timeout, filter, deduplicate, payload_format, transactional",
       "behavior.topic: required",
       'behavior.max_retries: expected an integer from 0 to 100, got "three"',
       'behavior.retry_backoff.initial: expected a duration like "5s", "250ms" or "1m30s", got "1x"',

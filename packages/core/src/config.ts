@@ -114,6 +114,12 @@ export interface BehaviorConfig {
   filter?: FilterRule;
   /** Messages processed within `window` are not processed again (keys in the state store). */
   deduplicate?: DeduplicateConfig;
+  /**
+   * Run each attempt in a transaction of the state store (PostgreSQL), recording the messages'
+   * positions in it: effects the processor writes through `context.transaction` happen exactly once.
+   * Default false.
+   */
+  transactional?: boolean;
   /** Decode payloads into `message.data` (`"json"` or `"text"`); schemas are set in code (`payload`). */
   payloadFormat?: PayloadFormat;
 }

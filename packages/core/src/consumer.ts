@@ -23,6 +23,7 @@ import {
   type SlotDrivers,
 } from "./slots.js";
 import { type ConsumerState, stateKey } from "./state.js";
+import { isTransactionalState } from "./transactional-state.js";
 
 export interface ConsumerOptions<T = never> {
   /** The consumer's name: part of its state key `consumer:{group}:{topic}:{name}`. */
@@ -190,6 +191,15 @@ export class Consumer<T = never> implements ConsumerEvents {
     if (onExhausted === ExhaustedAction.DeadLetter && !slots.deadLetterQueue) {
       throw new ConfigError([
         { path: "behavior.on_exhausted", message: '"dead-letter" needs a slots.dead_letter_queue binding' },
+      ]);
+    }
+    if (this.behavior.transactional && !isTransactionalState(slots.stateStore)) {
+      throw new ConfigError([
+        {
+          path: "behavior.transactional",
+          message:
+            "needs a state store that runs transactions (TransactionalState: the postgres driver); the bound state store does not",
+        },
       ]);
     }
     const run = new ConsumerRun({

@@ -90,5 +90,7 @@ export { reconnectDelay, waitBeforeRetry } from "./reconnect-backoff.js";
 export { addRecordHeader, BASE64_SUFFIX, KAFKA_KEY, recordId } from "./record-headers.js";
 export type { SubscribedMember } from "./subscription-assignment.js";
 export { assignBySubscription } from "./subscription-assignment.js";
+export type { StateTransaction, TransactionalState } from "./transactional-state.js";
+export { isTransactionalState } from "./transactional-state.js";
 export type { UnsettledReceiver } from "./unsettled-messages.js";
 export { UnsettledMessages } from "./unsettled-messages.js";

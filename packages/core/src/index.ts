@@ -77,3 +77,5 @@ export type { BindSlotsOptions, BoundSlots, BoundSource, SlotDrivers } from "./s
 export { bindSlots } from "./slots.js";
 export type { ConsumerState } from "./state.js";
 export { decodeState, encodeState, stateKey } from "./state.js";
+export type { StateTransaction, TransactionalState } from "./transactional-state.js";
+export { isTransactionalState } from "./transactional-state.js";

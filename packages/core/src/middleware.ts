@@ -27,6 +27,12 @@ export interface Delivery {
    */
   readonly signal: AbortSignal;
   readonly consumer: ConsumerIdentity;
+  /**
+   * With `behavior.transactional`, for the processor: the state store's open transaction client (a
+   * `pg` client inside `BEGIN` with the postgres driver; its `transactionOf(context)` gives it typed).
+   * Effects written through it commit together with the record that these messages were processed.
+   */
+  readonly transaction?: unknown;
 }
 
 /** Handles a delivery: resolving means done, throwing means the attempt failed. */

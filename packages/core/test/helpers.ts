@@ -101,3 +101,14 @@ export function partitionedSource(topic: string) {
   };
   return { source, owned, push, changeGroup };
 }
+
+/** A message at `offset` of `partition`, its id made of both. */
+export const positionedMessage = (partition: string, offset: number): Message => ({
+  id: `${partition}/${offset}`,
+  topic: "t",
+  payload: new Uint8Array(),
+  metadata: {},
+  timestamp: 0,
+  position: { partition, offset },
+  deliveryAttempt: 1,
+});

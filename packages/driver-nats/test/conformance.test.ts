@@ -1,13 +1,14 @@
 import { silentLogger } from "@prism/consumer-core";
 import {
   type CreatedNames,
+  describeConsumerConformance,
   describeKeyValueConformance,
   describePubSubConformance,
   describeQueueConformance,
 } from "@prism/consumer-testkit";
 import { afterAll, describe, expect } from "vitest";
 import { backend } from "../../../scripts/test-support/backends.mjs";
-import { NatsDriver } from "../src/index.js";
+import { NatsDriver, natsDriver } from "../src/index.js";
 import { supportsMessageTtl } from "../src/internal/kv-store.js";
 import { defaultStreamTemplate, streamNameFor } from "../src/internal/names.js";
 import { deleteStreams, deleteStreamsContaining, serverVersion, uniquePrefix } from "./nats-test-support.js";
@@ -32,11 +33,29 @@ describe.runIf(nats.available)("nats (real server)", () => {
     expect(await deleteStreamsContaining(nats.url, namePrefix)).toEqual([`KV_${kvBucket}`]),
   );
 
-  // Core NATS keeps nothing: no persistence, no resume, so those cases (and the restart case) are skipped.
+  // JetStream keeps everything and shares a durable between members; every group has its own durable.
+  const jetStream = {
+    membersShare: true,
+    everyGroupGetsAll: true,
+    readsHistory: true,
+    keepsWhileIdle: true,
+    ordered: true,
+    resumable: true,
+    maxUnsettled: 64, // fetchBatch's default
+  } as const;
+
+  // Core NATS keeps nothing: no history, nothing kept while idle, no resume (nor the restart case).
   describePubSubConformance({
     name: "nats core",
     create: () => NatsDriver.connect({ url: nats.url, jetstream: false, logger: silentLogger }),
-    features: { consumerGroups: true, persistent: false, ordered: true, resumable: false },
+    features: {
+      membersShare: true,
+      everyGroupGetsAll: true,
+      readsHistory: false,
+      keepsWhileIdle: false,
+      ordered: true,
+      resumable: false,
+    },
     harness: { namePrefix: `${namePrefix}-core` },
   });
 
@@ -44,13 +63,7 @@ describe.runIf(nats.available)("nats (real server)", () => {
   describePubSubConformance({
     name: "nats jetstream",
     create: () => NatsDriver.connect({ url: nats.url, ackWait: "2s", logger: silentLogger }),
-    features: {
-      consumerGroups: true,
-      persistent: true,
-      ordered: true,
-      resumable: true,
-      acknowledgedSubscriptions: true,
-    },
+    features: { ...jetStream, acknowledgedSubscriptions: true },
     harness: { namePrefix: `${namePrefix}-js`, quietMs: 2500, restartServer, deleteCreated },
   });
 
@@ -58,7 +71,7 @@ describe.runIf(nats.available)("nats (real server)", () => {
     name: "nats jetstream",
     create: () => NatsDriver.connect({ url: nats.url, ackWait: "2s", logger: silentLogger }),
     // resumable: a new group's durable starts after the checkpoint (an existing one follows its acks).
-    features: { consumerGroups: true, persistent: true, ordered: true, resumable: true },
+    features: jetStream,
     harness: { namePrefix: `${namePrefix}-queue`, quietMs: 2500, restartServer, deleteCreated },
   });
 
@@ -68,4 +81,19 @@ describe.runIf(nats.available)("nats (real server)", () => {
     features: { ttl: keyTtl, compareAndSet: true },
     harness: { namePrefix: `${namePrefix}-kv` },
   });
+
+  // The consumer through JetStream pub/sub and as a queue; the state in the KV bucket, the DLQ a stream.
+  const config = { url: nats.url, ack_wait: "2s", kv_bucket: kvBucket };
+  for (const source of ["pubsub", "queue"] as const) {
+    describeConsumerConformance({
+      name: "nats",
+      driver: natsDriver,
+      config,
+      unreachableConfig: { url: "nats://127.0.0.1:1", password: "s3cret-pw", user: "prism" },
+      source,
+      stateStore: true,
+      maxUnsettled: jetStream.maxUnsettled,
+      harness: { namePrefix: `${namePrefix}-consumer-${source}`, quietMs: 2500, deleteCreated },
+    });
+  }
 });

@@ -1,11 +1,11 @@
 import { Consumer, decodeState, silentLogger, stateKey } from "@prism/consumer-core";
+import { type TcpProxy, tcpProxy } from "@prism/consumer-testkit";
 import { MemStore } from "@prism/driver-memstore";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { backend } from "../../../scripts/test-support/backends.mjs";
 import { NatsDriver, type NatsDriverOptions } from "../src/index.js";
 import { behavior, bytes, text, waitFor } from "./consumer-support.js";
-import { deleteStreamsContaining, uniquePrefix } from "./nats-test-support.js";
-import { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
+import { deleteStreamsContaining, loseNextDelivery, uniquePrefix } from "./nats-test-support.js";
 
 const nats = await backend("nats");
 const restartNats = nats.available ? nats.restarter() : undefined;
@@ -91,8 +91,8 @@ describe.runIf(nats.available)("a consumer that crashes after a lost connection 
   );
 
   it("the connection drops with deliveries in flight (the server stays up)", async () => {
-    const proxy = await startTcpProxy(nats.url);
+    const proxy = await tcpProxy({ target: nats.url });
     proxies.push(proxy);
-    await crashAndResume(proxy.url, () => proxy.loseNextDelivery());
+    await crashAndResume(proxy.url, () => loseNextDelivery(proxy));
   }, 120_000);
 });

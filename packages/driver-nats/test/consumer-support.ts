@@ -1,15 +1,4 @@
-import {
-  type BehaviorConfig,
-  decodeState,
-  type KeyValueBasicInterface,
-  type Message,
-  PermanentError,
-  silentLogger,
-} from "@prism/consumer-core";
-import { MemStore } from "@prism/driver-memstore";
-import { PostgresDriver } from "@prism/driver-postgres";
-import { RedisDriver } from "@prism/driver-redis";
-import type { Backend } from "../../../scripts/test-support/backends.mjs";
+import { type BehaviorConfig, type Message, PermanentError } from "@prism/consumer-core";
 import type { NatsDriver } from "../src/index.js";
 
 export const bytes = (text: string) => new TextEncoder().encode(text);
@@ -61,44 +50,4 @@ export async function drain(driver: NatsDriver, queue: string, count: number): P
   }
   clearTimeout(timer);
   return taken;
-}
-
-/** A state store under test, and how to read back what the consumer stored in it. */
-export interface StateStoreUnderTest {
-  readonly name: string;
-  readonly store: KeyValueBasicInterface;
-  state(key: string): Promise<unknown>;
-  /** Deletes `keys` and closes the store. */
-  close(keys: readonly string[]): Promise<void>;
-}
-
-/** Opens the named state store; Redis keys go under `prefix`. */
-export async function openStateStore(
-  name: "memstore" | "redis" | "postgres",
-  backends: { redis: Backend; postgres: Backend },
-  prefix: string,
-): Promise<StateStoreUnderTest> {
-  let store: KeyValueBasicInterface & { close?: () => Promise<void> };
-  if (name === "memstore") store = new MemStore();
-  else if (name === "redis") {
-    store = await RedisDriver.connect({
-      url: backends.redis.url,
-      keyPrefix: `${prefix}:`,
-      logger: silentLogger,
-    });
-  } else {
-    store = await PostgresDriver.connect({ connectionString: backends.postgres.url, logger: silentLogger });
-  }
-  return {
-    name,
-    store,
-    async state(key) {
-      const value = await store.get(key);
-      return value === undefined ? undefined : decodeState(value, key);
-    },
-    async close(keys) {
-      for (const key of keys) await store.delete(key);
-      await store.close?.();
-    },
-  };
 }

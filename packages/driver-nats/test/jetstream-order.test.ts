@@ -1,11 +1,11 @@
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { type Logger, type Message, silentLogger } from "@prism/consumer-core";
+import { type TcpProxy, tcpProxy } from "@prism/consumer-testkit";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { backend } from "../../../scripts/test-support/backends.mjs";
 import { NatsDriver, type NatsDriverOptions } from "../src/index.js";
-import { deleteStreamsContaining, uniquePrefix } from "./nats-test-support.js";
-import { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
+import { deleteStreamsContaining, loseNextDelivery, uniquePrefix } from "./nats-test-support.js";
 
 const nats = await backend("nats");
 const restartNats = nats.available ? nats.restarter() : undefined;
@@ -113,7 +113,7 @@ describe.runIf(nats.available)("JetStream pub/sub keeps stream order across lost
 
   it("brings a delivery lost in flight back before newer messages (connection dropped, server up)", async () => {
     const subject = newSubject();
-    const proxy = await startTcpProxy(nats.url);
+    const proxy = await tcpProxy({ target: nats.url });
     proxies.push(proxy);
     const driver = await open({ url: proxy.url, fetchBatch: 16, ackWait: "3s" });
     await publishMany(driver, subject, 1500);
@@ -121,7 +121,7 @@ describe.runIf(nats.available)("JetStream pub/sub keeps stream order across lost
     const { handedOver, expected } = await readThrough(driver, subject, {
       faultAfter: 300,
       fault: async () => {
-        lostBytes = await proxy.loseNextDelivery();
+        lostBytes = await loseNextDelivery(proxy);
       },
       delayMs: 1,
       lingerMs: 4000,

@@ -5,8 +5,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
+import type { TcpProxy } from "@prism/consumer-testkit";
 
 /** A prefix no other run uses, so a run's streams can be found and deleted afterwards. */
+/**
+ * Through `proxy`: waits for the next server-to-client data carrying a JetStream delivery (a `$JS.ACK.`
+ * reply subject), discards it and drops every connection — the server counts those messages delivered,
+ * the client never sees them. Resolves with the bytes discarded.
+ */
+export function loseNextDelivery(proxy: TcpProxy): Promise<number> {
+  return proxy.cutOnServerData((chunk) => Buffer.from(chunk).includes("$JS.ACK."));
+}
+
 export function uniquePrefix(label: string): string {
   return `ptest-${label}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 }

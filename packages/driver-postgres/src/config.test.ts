@@ -97,7 +97,7 @@ describe("parsePostgresConfig", () => {
         size: 1,
       }),
     ).toEqual([
-      `${path}.size: unknown key; expected one of connection_string, url, host, port, database, user, password, ssl, pool_size, schema, kv_table, queue_table, visibility_timeout, poll_interval, purge_interval`,
+      `${path}.size: unknown key; expected one of connection_string, url, host, port, database, user, password, ssl, pool_size, schema, kv_table, queue_table, processed_table, visibility_timeout, poll_interval, purge_interval`,
       `${path}.host: expected a non-empty string, got ""`,
       `${path}.port: expected an integer from 1 to 65535, got 70000`,
       `${path}.database: expected a non-empty string, got 5`,

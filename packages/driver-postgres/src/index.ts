@@ -5,3 +5,4 @@ export type { SchemaNames } from "./internal/schema.js";
 export type { PostgresDriverOptions } from "./options.js";
 export { parsePostgresConfig } from "./options.js";
 export { PostgresDriver } from "./postgres-driver.js";
+export { transactionOf } from "./transaction-of.js";

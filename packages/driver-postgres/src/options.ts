@@ -45,6 +45,11 @@ export interface PostgresDriverOptions {
   /** Queue table, created when missing. Default "prism_queue". */
   readonly queueTable?: string;
   /**
+   * Transactional mode's record of processed positions, created when a consumer first opens a
+   * transaction. Default "prism_processed".
+   */
+  readonly processedTable?: string;
+  /**
    * How long a claimed message stays invisible to other receivers. The receive that holds it renews
    * this while it runs, so only a dead (or stopped) receiver's messages come back, after at most this
    * long. Default "10s".
@@ -104,6 +109,7 @@ export const postgresOptions = defineOptions({
   schema: { type: identifier, default: "public" },
   kvTable: { type: identifier, default: "prism_kv" },
   queueTable: { type: identifier, default: "prism_queue" },
+  processedTable: { type: identifier, default: "prism_processed" },
   visibilityTimeout: { type: option.duration({ positive: true }), default: 10_000 },
   pollInterval: { type: option.duration({ positive: true }), default: 1000 },
   purgeInterval: { type: option.duration({ positive: true }), default: 60_000 },
@@ -132,8 +138,8 @@ const serverKeys = ["host", "port", "database", "user", "password"] as const;
 
 /**
  * Reads a slot's `config` mapping (the seed's keys: `host`, `port`, `database`, `user`, `password`, or
- * `connection_string`/`url`; plus `ssl`, `schema`, `kv_table`, `queue_table`, `pool_size`,
- * `visibility_timeout`, `poll_interval`, `purge_interval`) into driver options. Throws one `ConfigError`
+ * `connection_string`/`url`; plus `ssl`, `schema`, `kv_table`, `queue_table`, `processed_table`,
+ * `pool_size`, `visibility_timeout`, `poll_interval`, `purge_interval`) into driver options. Throws one `ConfigError`
  * listing every problem by path under `path` (e.g. `slots.state_store.config.port`).
  */
 export function parsePostgresConfig(
@@ -156,7 +162,7 @@ export function resolveOptions(options: PostgresDriverOptions): ResolvedOptions 
   return {
     poolConfig,
     pool: o.pool,
-    names: schemaNames(o.schema, o.kvTable, o.queueTable),
+    names: schemaNames(o.schema, o.kvTable, o.queueTable, o.processedTable),
     visibilityTimeoutMs: o.visibilityTimeout,
     pollIntervalMs: o.pollInterval,
     purgeIntervalMs: o.purgeInterval,

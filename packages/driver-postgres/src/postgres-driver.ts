@@ -9,8 +9,11 @@ import type {
   Logger,
   Message,
   Metadata,
+  Position,
   QueueInterface,
   ReceiveOptions,
+  StateTransaction,
+  TransactionalState,
 } from "@prism/consumer-core/driver";
 import { describeError, PrismError, PrismErrorCode, UnsettledMessages } from "@prism/consumer-core/driver";
 import pg from "pg";
@@ -20,6 +23,7 @@ import { Listener } from "./internal/listener.js";
 import { QueueBrowser } from "./internal/queue-browser.js";
 import { receiveMessages } from "./internal/receiver.js";
 import { ensureSchema, type SchemaNames } from "./internal/schema.js";
+import { Transactions } from "./internal/transactions.js";
 import { WorkQueue } from "./internal/work-queue.js";
 import { type PostgresDriverOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 
@@ -36,6 +40,7 @@ export class PostgresDriver
     BatchAcknowledgement,
     LagReporting,
     BrowsableQueue,
+    TransactionalState<pg.PoolClient>,
     Closable
 {
   /** Schema-qualified, quoted table names and the NOTIFY channel, for queries of your own. */
@@ -43,6 +48,7 @@ export class PostgresDriver
   private readonly keyValue: KeyValueStore;
   private readonly work: WorkQueue;
   private readonly browser: QueueBrowser;
+  private readonly transactions: Transactions;
   private readonly listener: Listener;
   /** For each unsettled message, what its receive holds (and keeps invisible to others while it runs). */
   private readonly unsettled = new UnsettledMessages<Message>();
@@ -72,6 +78,7 @@ export class PostgresDriver
       settings.visibilityTimeoutMs,
     );
     this.browser = new QueueBrowser(pool, settings.names.queueTable);
+    this.transactions = new Transactions(pool, settings.names.processedTable);
     // The pool's own connection settings (password included, kept out of sight by node-postgres).
     this.listener = new Listener(() => new pg.Client(pool.options), settings.names.channel, settings.logger);
   }
@@ -122,6 +129,22 @@ export class PostgresDriver
   /** Stores `value` only while `key` holds `expected` (`undefined`: absent or expired), in one statement. */
   compareAndSet(key: string, expected: Uint8Array | undefined, value: Uint8Array): Promise<boolean> {
     return this.run("compareAndSet", () => this.keyValue.compareAndSet(key, expected, value));
+  }
+
+  /**
+   * `BEGIN` on a pooled connection (`TransactionalState`, for `behavior.transactional`); the processor
+   * reaches the client through `transactionOf(context)`. The processed-positions table is created on
+   * first use.
+   */
+  beginTransaction(): Promise<StateTransaction<pg.PoolClient>> {
+    return this.run("beginTransaction", () =>
+      this.transactions.begin((error, operation) => this.mapError(error, operation)),
+    );
+  }
+
+  /** Deletes processed-position records that cannot be needed again (and any older than 7 days). */
+  forgetRecorded(key: string, positions: readonly Position[]): Promise<void> {
+    return this.run("forgetRecorded", () => this.transactions.forget(key, positions));
   }
 
   enqueue(queue: string, payload: Uint8Array, metadata: Metadata = {}): Promise<string> {

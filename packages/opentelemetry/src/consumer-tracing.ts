@@ -118,6 +118,7 @@ function deliveryTracing(
   // What every delivery of one run shares, built once per run (its identity).
   let identity: Delivery["consumer"] | undefined;
   let shared: Attributes = {};
+  let samplingAttributes: Attributes = {};
   return (next) => (delivery) => {
     if (delivery.consumer !== identity) {
       identity = delivery.consumer;
@@ -129,6 +130,12 @@ function deliveryTracing(
         [Attr.ConsumerName]: identity.name,
         [Attr.ClientId]: identity.member,
         [Attr.MaxAttempts]: delivery.maxAttempts,
+        ...(options.system && { [Attr.System]: options.system }),
+      };
+      samplingAttributes = {
+        [Attr.Destination]: identity.topic,
+        [Attr.OperationType]: "process",
+        [Attr.ConsumerGroup]: identity.group,
         ...(options.system && { [Attr.System]: options.system }),
       };
     }
@@ -143,17 +150,22 @@ function deliveryTracing(
         if (linked) links.push({ context: linked });
       }
     }
+    // The attributes a sampler may decide on are given at creation; the rest only to a span that records
+    // (an unsampled span would copy and check each of them, then drop them: most of its cost).
     const span = tracer.startSpan(
       `process ${identity.topic}`,
-      { kind: SpanKind.CONSUMER, attributes: shared, links },
+      { kind: SpanKind.CONSUMER, attributes: samplingAttributes, links },
       parent,
     );
-    if (single) {
-      span.setAttribute(Attr.MessageId, first.id);
-      span.setAttribute(Attr.BrokerDeliveries, first.deliveryAttempt);
-      if (first.position) span.setAttribute(Attr.Partition, first.position.partition);
-    } else {
-      span.setAttribute(Attr.BatchCount, messages.length);
+    if (span.isRecording()) {
+      span.setAttributes(shared);
+      if (single) {
+        span.setAttribute(Attr.MessageId, first.id);
+        span.setAttribute(Attr.BrokerDeliveries, first.deliveryAttempt);
+        if (first.position) span.setAttribute(Attr.Partition, first.position.partition);
+      } else {
+        span.setAttribute(Attr.BatchCount, messages.length);
+      }
     }
     return settle(
       span,

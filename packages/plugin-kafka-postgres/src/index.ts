@@ -10,6 +10,8 @@ import { memstoreDriver } from "@prism/driver-memstore";
 import { postgresDriver } from "@prism/driver-postgres";
 import { applyKafkaClients, kafkaPlatformaticDriver } from "./kafka-client.js";
 
+/** With `transactional: true`: the attempt's `pg` client inside `BEGIN`, typed (from driver-postgres). */
+export { transactionOf } from "@prism/driver-postgres";
 export type { KafkaClient } from "./kafka-client.js";
 
 /**

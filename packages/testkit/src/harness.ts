@@ -7,20 +7,29 @@ export interface ConformanceHarness {
   readonly messageCount?: number;
   /** Short mode: fewer messages (also set by the env var `PRISM_CONFORMANCE_SHORT=1`). */
   readonly short?: boolean;
-  /** Longest wait for the messages a case expects, in ms. Default 30 s. */
+  /**
+   * Longest wait for the messages a case expects, in ms — including what a stopped receiver never settled,
+   * which must come back within it. Default 30 s.
+   */
   readonly timeoutMs?: number;
   /**
    * How long to watch for messages that must not arrive (duplicates, redeliveries after ack), in ms.
    * It must exceed the driver's redelivery delay as configured for the test. Default 1000.
    */
   readonly quietMs?: number;
-  /** Restarts the backend server mid-stream; enables the reconnect case when given. */
+  /** Restarts the backend server mid-stream; enables the server-restart reconnect case when given. */
   readonly restartServer?: (() => Promise<void>) | undefined;
+  /**
+   * Drops every connection the driver has, with the server still up: enables the connection-cut
+   * reconnect case. With `tcpProxy`, connect `create()` through the proxy and pass `() => proxy.cut()`.
+   */
+  readonly cutConnections?: (() => Promise<void> | void) | undefined;
   /** Prefix of the topic, queue, group and key names the suite creates. Default "prism-ct". */
   readonly namePrefix?: string;
   /**
-   * Deletes what the suite created on the backend — every name it used is unique to the run, so nothing
-   * else is touched. Called once, after the suite's last case.
+   * The cleanup hook: deletes what the suite created on the backend (streams, queues, exchanges, tables,
+   * topics, groups, keys) — every name it used is unique to the run, so nothing else is touched. Called
+   * once, after the suite's last case.
    */
   readonly deleteCreated?: ((created: CreatedNames) => Promise<void>) | undefined;
 }
@@ -37,6 +46,7 @@ export interface ResolvedHarness {
   readonly timeoutMs: number;
   readonly quietMs: number;
   readonly restartServer: (() => Promise<void>) | undefined;
+  readonly cutConnections: (() => Promise<void> | void) | undefined;
   readonly namePrefix: string;
   readonly deleteCreated: ((created: CreatedNames) => Promise<void>) | undefined;
   /** Every name handed out so far, for `deleteCreated`. */
@@ -54,6 +64,7 @@ export function resolveHarness(harness: ConformanceHarness = {}): ResolvedHarnes
     timeoutMs: harness.timeoutMs ?? 30_000,
     quietMs: harness.quietMs ?? 1000,
     restartServer: harness.restartServer,
+    cutConnections: harness.cutConnections,
     namePrefix: harness.namePrefix ?? "prism-ct",
     deleteCreated: harness.deleteCreated,
     created: { topics: new Set(), groups: new Set(), keys: new Set() },

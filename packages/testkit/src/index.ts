@@ -1,4 +1,6 @@
-export type { KeyValueFeatures, PubSubFeatures, QueueFeatures } from "./features.js";
+export type { ConsumerConformanceOptions } from "./consumer-conformance.js";
+export { describeConsumerConformance } from "./consumer-conformance.js";
+export type { KeyValueFeatures, PubSubFeatures, QueueFeatures, SourceFeatures } from "./features.js";
 export type { ConformanceHarness, CreatedNames } from "./harness.js";
 export type { KeyValueConformanceOptions } from "./key-value-conformance.js";
 export { describeKeyValueConformance } from "./key-value-conformance.js";
@@ -6,3 +8,5 @@ export type { PubSubConformanceOptions } from "./pubsub-conformance.js";
 export { describePubSubConformance } from "./pubsub-conformance.js";
 export type { QueueConformanceOptions } from "./queue-conformance.js";
 export { describeQueueConformance } from "./queue-conformance.js";
+export type { TcpProxy, TcpProxyOptions } from "./tcp-proxy.js";
+export { tcpProxy } from "./tcp-proxy.js";

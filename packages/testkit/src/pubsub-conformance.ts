@@ -52,14 +52,10 @@ export function describePubSubConformance(options: PubSubConformanceOptions): vo
         throw new Error(`${options.name} has no subscribeAcknowledged`);
       return acknowledgedAsQueue(driver);
     };
-    const { consumerGroups, persistent, ordered } = options.features;
     // Members of a group share an acknowledged subscription's messages, as a queue's receivers do. (A
     // checkpoint positions only a new group there: acknowledgements say where an existing one stands.)
-    sourceCases(
-      () => queueUnderTest(asQueue()),
-      { consumerGroups, persistent, ordered, resumable: false },
-      harness,
-    );
-    settlementCases(asQueue, harness);
+    const features = { ...options.features, resumable: false };
+    sourceCases(() => queueUnderTest(asQueue()), features, harness);
+    settlementCases(asQueue, features, harness);
   });
 }

@@ -2,7 +2,7 @@ import type { Message, QueueInterface } from "@prism/consumer-core/driver";
 import { isClosable } from "@prism/consumer-core/driver";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { capabilityCases } from "./capability-cases.js";
-import type { QueueFeatures } from "./features.js";
+import { defaultMaxUnsettled, type QueueFeatures } from "./features.js";
 import {
   type ConformanceHarness,
   caseTimeout,
@@ -13,7 +13,8 @@ import {
   resolveHarness,
 } from "./harness.js";
 import { indexOf, metadataOf, payloadOf, range } from "./internal/messages.js";
-import { sleep } from "./internal/reader.js";
+import { sleep, take } from "./internal/reader.js";
+import { rules } from "./internal/rules.js";
 import { queueUnderTest } from "./internal/source.js";
 import { publishAll, sourceCases } from "./internal/source-cases.js";
 
@@ -43,34 +44,37 @@ export function describeQueueConformance(options: QueueConformanceOptions): void
     afterAll(() => deleteCreated(harness));
     const queue = () => driver as QueueInterface;
     sourceCases(() => queueUnderTest(queue()), options.features, harness);
-    settlementCases(queue, harness);
+    settlementCases(queue, options.features, harness);
     capabilityCases(queue, harness);
   });
 }
 
-/** Takes `count` messages from a fresh receiver without settling them, then stops receiving. */
+/**
+ * Takes `count` messages from a fresh receiver without settling them, then stops receiving. `failure`
+ * explains a shortfall in terms of the rule it breaks.
+ */
 async function receive(
   driver: QueueInterface,
   queue: string,
   count: number,
   h: ResolvedHarness,
+  failure: (received: number) => string,
 ): Promise<Message[]> {
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), h.timeoutMs);
-  const taken: Message[] = [];
-  try {
-    const group = groupOf(h, queue, "g");
-    const iterable = await driver.receive(queue, { signal: abort.signal, group, consumerId: "taker" });
-    for await (const message of iterable) {
-      taken.push(message);
-      if (taken.length === count) break;
-    }
-  } finally {
-    clearTimeout(timer);
-    abort.abort();
-  }
-  if (taken.length < count) throw new Error(`timed out: received ${taken.length} of ${count} messages`);
+  const group = groupOf(h, queue, "g");
+  const taken = await take(count, h.timeoutMs, (signal) =>
+    driver.receive(queue, { signal, group, consumerId: "taker" }),
+  );
+  if (taken.length < count) throw new Error(failure(taken.length));
   return taken;
+}
+
+/** Acknowledges or rejects a message after its receive loop ended, as rule 1 allows. */
+async function settle(what: string, settling: Promise<void>): Promise<void> {
+  try {
+    await settling;
+  } catch (error) {
+    throw new Error(rules.settleAfterLoop(what, error), { cause: error });
+  }
 }
 
 /** Nothing may arrive on `queue` for the quiet period. */
@@ -85,31 +89,46 @@ async function expectNothing(driver: QueueInterface, queue: string, h: ResolvedH
   await sleep(h.quietMs);
   abort.abort();
   await reading;
-  expect(arrived.map(indexOf)).toEqual([]);
+  expect(
+    arrived.map(indexOf),
+    `messages arrived within quietMs (${h.quietMs} ms) that were acknowledged or dropped before: ` +
+      "settling must be final (and quietMs must exceed the driver's redelivery delay)",
+  ).toEqual([]);
 }
 
 /** The cases of explicit settlement, for a queue (or acknowledged subscriptions seen as one). */
-export function settlementCases(queue: () => QueueInterface, h: ResolvedHarness): void {
+export function settlementCases(
+  queue: () => QueueInterface,
+  features: { readonly maxUnsettled?: number | undefined },
+  h: ResolvedHarness,
+): void {
+  const capacity = features.maxUnsettled ?? defaultMaxUnsettled;
+  /** Receives `count` (at most the declared capacity) messages, none settled. */
+  const take = (driver: QueueInterface, name: string, count: number) =>
+    receive(driver, name, count, h, (received) => rules.capacity(capacity, received, count, h.timeoutMs));
+
   it("delivers a message rejected with requeue again, counting the delivery", async () => {
     const driver = queue();
     const name = newTopic(h, "requeue");
     await driver.enqueue(name, payloadOf(7), metadataOf(7));
-    const [first] = await receive(driver, name, 1, h);
-    await driver.reject(first as Message, true);
-    const [again] = await receive(driver, name, 1, h);
+    const [first] = await take(driver, name, 1);
+    await settle("reject(message, requeue: true)", driver.reject(first as Message, true));
+    const [again] = await receive(driver, name, 1, h, () =>
+      rules.redelivery(h, "a message rejected with requeue was not delivered again"),
+    );
     expect(indexOf(again as Message)).toBe(7);
     expect(again?.deliveryAttempt).toBeGreaterThan(first?.deliveryAttempt ?? 1);
-    await driver.acknowledge(again as Message);
+    await settle("acknowledge", driver.acknowledge(again as Message));
     await expectNothing(driver, name, h);
   });
 
-  it("does not deliver a message again after it was acknowledged", async () => {
+  it(`does not deliver a message again after it was acknowledged (holding up to ${capacity} at once)`, async () => {
     const driver = queue();
     const name = newTopic(h, "acked");
-    const count = Math.max(10, Math.floor(h.messageCount / 10));
+    const count = Math.min(Math.max(10, Math.floor(h.messageCount / 10)), capacity);
     await publishAll(queueUnderTest(driver), name, range(count));
-    const taken = await receive(driver, name, count, h);
-    for (const message of taken) await driver.acknowledge(message);
+    const taken = await take(driver, name, count);
+    for (const message of taken) await settle("acknowledge", driver.acknowledge(message));
     await expectNothing(driver, name, h);
   });
 
@@ -117,18 +136,21 @@ export function settlementCases(queue: () => QueueInterface, h: ResolvedHarness)
     const driver = queue();
     const name = newTopic(h, "dropped");
     await driver.enqueue(name, payloadOf(1), metadataOf(1));
-    const [message] = await receive(driver, name, 1, h);
-    await driver.reject(message as Message, false);
+    const [message] = await take(driver, name, 1);
+    await settle("reject(message, requeue: false)", driver.reject(message as Message, false));
     await expectNothing(driver, name, h);
   });
 
-  it("delivers again what a receiver took but never settled (a crashed consumer)", async () => {
+  it("delivers again what a stopped receiver took but never settled (a crashed consumer)", async () => {
     const driver = queue();
     const name = newTopic(h, "crash");
-    await publishAll(queueUnderTest(driver), name, range(5));
-    const abandoned = await receive(driver, name, 5, h);
-    const recovered = await receive(driver, name, 5, h);
-    for (const message of recovered) await driver.acknowledge(message);
+    const count = Math.min(5, capacity);
+    await publishAll(queueUnderTest(driver), name, range(count));
+    const abandoned = await take(driver, name, count);
+    const recovered = await receive(driver, name, count, h, (received) =>
+      rules.redelivery(h, `${received} of the ${count} unsettled messages came back`),
+    );
+    for (const message of recovered) await settle("acknowledge", driver.acknowledge(message));
     expect(recovered.map(indexOf).sort()).toEqual(abandoned.map(indexOf).sort());
     for (const message of recovered) expect(message.deliveryAttempt).toBeGreaterThan(1);
   });

@@ -15,6 +15,8 @@ export interface CheckpointStoreDeps {
   readonly hub: EventHub;
   readonly logger: Logger;
   readonly recordError: (error: unknown) => void;
+  /** After each write, with this member's own offsets as they were written (before merging). */
+  readonly written?: (offsets: Readonly<Record<string, Offset>>) => Promise<void>;
 }
 
 /** Compare-and-set rounds one commit may lose to other members' writes before it gives up (and retries later). */
@@ -104,6 +106,7 @@ export class CheckpointStore {
       return this.lastState ?? this.merge(undefined, 0);
     }
     const { stateStore, key } = this.deps;
+    const own = this.deps.written ? { ...this.tracker.offsets } : undefined;
     for (let conflicts = 0; ; conflicts++) {
       const stored = await this.read();
       const state = this.merge(stored.state, retryCount - this.retriesWritten);
@@ -122,6 +125,7 @@ export class CheckpointStore {
       this.lastState = state;
       this.lastCommitAt = Date.now();
       this.deps.hub.committed(state);
+      if (own) await this.deps.written?.(own);
       return state;
     }
   }

@@ -1,16 +1,6 @@
-import type { Message } from "@prism/consumer-core";
 import { describe, expect, it } from "vitest";
+import { positionedMessage as message } from "../../test/helpers.js";
 import { CheckpointTracker } from "./checkpoint-tracker.js";
-
-const message = (partition: string, offset: number): Message => ({
-  id: `${partition}/${offset}`,
-  topic: "t",
-  payload: new Uint8Array(),
-  metadata: {},
-  timestamp: 0,
-  position: { partition, offset },
-  deliveryAttempt: 1,
-});
 
 describe("CheckpointTracker", () => {
   it("does not move past a message still in flight, however many later ones finish", () => {

@@ -7,6 +7,8 @@ import type { ConsumerIdentity, Delivery } from "../middleware.js";
  * looks at it costs no AbortController; without one it is the work signal itself.
  */
 export class PipelineDelivery implements Delivery {
+  /** Set by the transaction stage for the processor (see `Delivery.transaction`). */
+  transaction: unknown;
   private batch: readonly Message[] | undefined;
   private controller: AbortController | undefined;
   private unlink: (() => void) | undefined;
@@ -121,6 +123,18 @@ export class PipelineDelivery implements Delivery {
 /** `delivery` with other messages, keeping its attempt's signal. */
 export function withMessages(delivery: Delivery, messages: readonly Message[]): Delivery {
   return delivery instanceof PipelineDelivery ? delivery.withMessages(messages) : { ...delivery, messages };
+}
+
+/** `delivery` with other messages and the attempt's open transaction, keeping its signal. */
+export function withTransaction(
+  delivery: Delivery,
+  messages: readonly Message[],
+  transaction: unknown,
+): Delivery {
+  if (!(delivery instanceof PipelineDelivery)) return { ...delivery, messages, transaction };
+  const inner = delivery.withMessages(messages);
+  inner.transaction = transaction;
+  return inner;
 }
 
 /** The next attempt at `delivery`. */

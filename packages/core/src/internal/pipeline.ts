@@ -7,6 +7,7 @@ import type { ConsumerIdentity, Handler, Middleware } from "../middleware.js";
 import type { PayloadDecoding } from "../payload.js";
 import type { BatchProcessor, MessageProcessor } from "../processor.js";
 import type { BoundSource } from "../slots.js";
+import type { TransactionalState } from "../transactional-state.js";
 import { isPromiseLike } from "./async.js";
 import type { TrackedMessage } from "./checkpoint-tracker.js";
 import { DeadlineWatch } from "./deadline-watch.js";
@@ -23,6 +24,7 @@ import { retry } from "./stages/retry.js";
 import { retryDelay } from "./stages/retry-delay.js";
 import { sendThrough } from "./stages/retry-topic.js";
 import { timeout } from "./stages/timeout.js";
+import { recordGivenUp, requirePositions, transaction } from "./stages/transaction.js";
 import { unconvertible } from "./stages/unconvertible.js";
 
 /** Middleware added with `consumer.use()`, by stage, in the order added (the first added is outermost). */
@@ -38,6 +40,8 @@ export interface PipelineOptions {
   readonly deadLetterQueue: QueueInterface | undefined;
   readonly stateStore: KeyValueBasicInterface;
   readonly stateKey: string;
+  /** Transactional mode: the state store that runs each attempt in a transaction. */
+  readonly transactions: TransactionalState | undefined;
   readonly processor: MessageProcessor | undefined;
   readonly batchProcessor: BatchProcessor | undefined;
   readonly filter: FilterPredicate | undefined;
@@ -62,6 +66,7 @@ export interface PipelineOptions {
  * The one path every message takes after the scheduler hands it over: the handler chain, then settlement.
  * The chain, outermost first (each stage only when configured):
  *
+ * 0. require positions — transactional mode: a message without a position stops the consumer
  * 1. dead-letter — a delivery that failed for good goes to the DLQ, is dropped, or stops the consumer
  * 1a. unconvertible — a record its driver could not convert is given up at once, never processed
  * 2. filter — messages that do not match are done without processing
@@ -72,6 +77,8 @@ export interface PipelineOptions {
  * 6. retry — attempts with backoff
  * 7. `consumer.use(mw, "attempt")` middleware, the first added outermost
  * 8. timeout — each attempt's deadline (`processingTimeout`)
+ * 8a. transaction — transactional mode: the attempt in a transaction of the state store that records the
+ *     positions (those recorded before are skipped); the processor gets it as `delivery.transaction`
  * 9. the processor (one message, or the batch)
  *
  * Synchronous handlers run without a promise of the pipeline's own: that is the fast path, not a second
@@ -96,6 +103,7 @@ export class Pipeline {
             delivery instanceof PipelineDelivery ? delivery.first : (delivery.messages[0] as Message),
             delivery,
           );
+    if (o.transactions) chain = transaction({ store: o.transactions, key: o.stateKey, hub })(chain);
     if (this.deadlines) chain = timeout(this.deadlines)(chain);
     chain = compose(o.middleware.attempt, chain);
     chain = retry({
@@ -107,7 +115,7 @@ export class Pipeline {
     })(chain);
     chain = compose(o.middleware.delivery, chain);
     if (behavior.retryTopic) chain = retryDelay(o.stopSignal)(chain);
-    const giveUpWith = giveUp({
+    const givingUp = giveUp({
       onExhausted: o.onExhausted,
       deadLetterQueue: o.deadLetterQueue,
       deadLetterTopic: behavior.deadLetterTopic,
@@ -122,6 +130,9 @@ export class Pipeline {
       logger: o.logger,
       recordError: o.recordError,
     });
+    const giveUpWith = o.transactions
+      ? recordGivenUp(givingUp, { store: o.transactions, key: o.stateKey, hub, logger: o.logger })
+      : givingUp;
     if (o.payload) chain = decode(o.payload, giveUpWith)(chain);
     if (behavior.deduplicate) {
       chain = deduplicate({
@@ -135,7 +146,8 @@ export class Pipeline {
     }
     if (o.filter) chain = filter(o.filter, hub)(chain);
     chain = unconvertible(giveUpWith, o.recordError)(chain);
-    this.chain = deadLetter(giveUpWith)(chain);
+    chain = deadLetter(giveUpWith)(chain);
+    this.chain = o.transactions ? requirePositions()(chain) : chain;
   }
 
   /**

@@ -27,6 +27,7 @@ export interface ResolvedBehavior {
   readonly filter: FilterRule | undefined;
   readonly deduplicate: { readonly windowMs: number; readonly by: string | undefined } | undefined;
   readonly payloadFormat: PayloadFormat | undefined;
+  readonly transactional: boolean;
 }
 
 /** Applies defaults to an already validated behavior section. */
@@ -65,5 +66,6 @@ export function resolveBehavior(behavior: BehaviorConfig): ResolvedBehavior {
       by: behavior.deduplicate.key,
     },
     payloadFormat: behavior.payloadFormat,
+    transactional: behavior.transactional ?? false,
   };
 }

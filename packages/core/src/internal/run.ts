@@ -10,9 +10,11 @@ import type { PayloadDecoding } from "../payload.js";
 import type { BatchProcessor, MessageProcessor } from "../processor.js";
 import type { BoundSlots } from "../slots.js";
 import type { ConsumerState } from "../state.js";
+import { isTransactionalState } from "../transactional-state.js";
 import { settlesWithin } from "./async.js";
 import { CheckpointStore } from "./checkpoint-store.js";
 import type { EventHub } from "./event-hub.js";
+import { LedgerPruner } from "./ledger-pruner.js";
 import { Pipeline, type UserMiddleware } from "./pipeline.js";
 import type { ResolvedBehavior } from "./resolve-behavior.js";
 import { Scheduler } from "./scheduler.js";
@@ -55,6 +57,8 @@ export class ConsumerRun {
   /** The source's recent group changes, newest last. */
   readonly groupChanges: GroupChangeRecord[] = [];
   private readonly checkpoints: CheckpointStore;
+  /** Transactional mode: forgets the records of processed positions once they cannot come again. */
+  private readonly pruner: LedgerPruner | undefined;
   private readonly settlements: Settlements;
   private readonly pipeline: Pipeline;
   private readonly scheduler: Scheduler;
@@ -74,18 +78,24 @@ export class ConsumerRun {
 
   constructor(private readonly deps: RunDeps) {
     const { behavior, slots, hub } = deps;
+    const transactions =
+      behavior.transactional && isTransactionalState(slots.stateStore) ? slots.stateStore : undefined;
+    const pruner = transactions && new LedgerPruner(transactions, deps.stateKey, deps.logger);
+    this.pruner = pruner;
     this.checkpoints = new CheckpointStore({
       key: deps.stateKey,
       stateStore: slots.stateStore,
       hub,
       logger: deps.logger,
       recordError: deps.recordError,
+      ...(pruner && { written: (offsets) => pruner.written(offsets) }),
     });
     this.settlements = new Settlements(
       this.checkpoints,
       hub,
       deps.recordError,
       behavior.autoCommit && behavior.commitIntervalMs === 0,
+      pruner,
     );
     this.pipeline = new Pipeline({
       behavior,
@@ -94,6 +104,7 @@ export class ConsumerRun {
       deadLetterQueue: slots.deadLetterQueue,
       stateStore: slots.stateStore,
       stateKey: deps.stateKey,
+      transactions,
       processor: deps.processor,
       batchProcessor: deps.batchProcessor,
       filter: deps.filter,
@@ -265,6 +276,10 @@ export class ConsumerRun {
       await settlesWithin(drained(), Math.min(timeoutMs, 1000));
     }
     await finalCommit();
+    // The last checkpoint is written and the partitions are not given up yet: nothing it covers comes again.
+    if (behavior.autoCommit && commitError === undefined) {
+      await this.pruner?.written(this.checkpoints.tracker.offsets, true);
+    }
     await this.session?.leave();
     this.pipeline.stop();
     logger.info("left the group", { key: stateKey, member: identity.member });

@@ -2,6 +2,7 @@ import type { Message } from "../message.js";
 import type { CheckpointStore } from "./checkpoint-store.js";
 import type { TrackedMessage } from "./checkpoint-tracker.js";
 import type { EventHub } from "./event-hub.js";
+import type { LedgerPruner } from "./ledger-pruner.js";
 import type { PipelineDelivery } from "./pipeline-delivery.js";
 import type { Settlement } from "./source-session.js";
 
@@ -41,6 +42,8 @@ export class Settlements {
     private readonly recordError: (error: unknown) => void,
     /** Commit after every finished message (`commitInterval: 0` with auto-commit). */
     private readonly commitEach: boolean,
+    /** Transactional mode: told of every finished message, to forget its record in time. */
+    private readonly pruner?: LedgerPruner,
   ) {}
 
   /**
@@ -134,11 +137,13 @@ export class Settlements {
   }
 
   private finishOne(message: Message): void {
+    this.pruner?.done([message]);
     this.checkpoints.tracker.complete(message);
     if (this.commitEach) this.checkpoints.commitInBackground();
   }
 
   private finish(messages: readonly Message[], entries: TrackedMessage[] | undefined): void {
+    this.pruner?.done(messages);
     const tracker = this.checkpoints.tracker;
     if (entries) for (const entry of entries) tracker.finish(entry);
     else tracker.completeInOrder(messages);

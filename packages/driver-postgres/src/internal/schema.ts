@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Pool } from "pg";
+import type { Pool, PoolClient } from "pg";
 
 /** PostgreSQL truncates longer identifiers silently, which would make two names refer to one table. */
 const maxIdentifierBytes = 63;
@@ -26,16 +26,24 @@ export interface SchemaNames {
   readonly kvTable: string;
   /** `"schema"."queue_table"` */
   readonly queueTable: string;
+  /** `"schema"."processed_table"`: positions processed in transactional mode. */
+  readonly processedTable: string;
   /** Channel that enqueue notifies (payload: the queue name), so waiting receivers wake at once. */
   readonly channel: string;
 }
 
-export function schemaNames(schema: string, kvTable: string, queueTable: string): SchemaNames {
+export function schemaNames(
+  schema: string,
+  kvTable: string,
+  queueTable: string,
+  processedTable: string,
+): SchemaNames {
   const qualified = (table: string) => `${quoteIdentifier(schema)}.${quoteIdentifier(table)}`;
   return {
     schema,
     kvTable: qualified(kvTable),
     queueTable: qualified(queueTable),
+    processedTable: qualified(processedTable),
     channel: notifyChannel(schema, queueTable),
   };
 }
@@ -52,12 +60,8 @@ function notifyChannel(schema: string, queueTable: string): string {
  * objects are not touched, so a role with only SELECT/INSERT/UPDATE/DELETE works on tables made in
  * advance. An advisory lock keeps drivers starting at once from racing on the same CREATE.
  */
-export async function ensureSchema(pool: Pool, names: SchemaNames): Promise<void> {
-  const client = await pool.connect();
-  let failure: unknown;
-  try {
-    await client.query("BEGIN");
-    await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`prism:${names.queueTable}`]);
+export function ensureSchema(pool: Pool, names: SchemaNames): Promise<void> {
+  return underLock(pool, `prism:${names.queueTable}`, async (client) => {
     const found = await client.query<{ schema: boolean; kv: string | null; queue: string | null }>(
       `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS schema,
               to_regclass($2) AS kv, to_regclass($3) AS queue`,
@@ -90,6 +94,41 @@ export async function ensureSchema(pool: Pool, names: SchemaNames): Promise<void
         `CREATE INDEX IF NOT EXISTS ${indexName(names)} ON ${names.queueTable} (queue, visible_at, id)`,
       );
     }
+  });
+}
+
+/**
+ * Creates transactional mode's table of processed positions when missing (under the same kind of lock:
+ * concurrent `CREATE TABLE IF NOT EXISTS` can fail on PostgreSQL's catalog).
+ */
+export function ensureProcessedTable(pool: Pool, table: string): Promise<void> {
+  return underLock(pool, `prism:${table}`, async (client) => {
+    const found = await client.query<{ table: string | null }>("SELECT to_regclass($1) AS table", [table]);
+    if (found.rows[0]?.table) return;
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${table} (
+         key text NOT NULL,
+         partition text NOT NULL,
+         position text NOT NULL,
+         recorded_at timestamptz NOT NULL DEFAULT now(),
+         PRIMARY KEY (key, partition, position)
+       )`,
+    );
+  });
+}
+
+/** Runs `work` in a transaction holding an advisory lock on `name`, so starting drivers do not race. */
+async function underLock(
+  pool: Pool,
+  name: string,
+  work: (client: PoolClient) => Promise<void>,
+): Promise<void> {
+  const client = await pool.connect();
+  let failure: unknown;
+  try {
+    await client.query("BEGIN");
+    await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [name]);
+    await work(client);
     await client.query("COMMIT");
   } catch (error) {
     failure = error;

@@ -75,3 +75,28 @@ export async function within(promise: Promise<unknown>, ms: number): Promise<boo
   clearTimeout(timer);
   return result;
 }
+
+/**
+ * Reads up to `count` messages from what `open` returns (given a signal that ends it), for at most
+ * `timeoutMs`, passing each to `each`; then stops reading, whatever the count reached.
+ */
+export async function take(
+  count: number,
+  timeoutMs: number,
+  open: (signal: AbortSignal) => Promise<AsyncIterable<Message> | undefined>,
+  each: (message: Message) => Promise<void> = async () => {},
+): Promise<Message[]> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
+  const taken: Message[] = [];
+  try {
+    for await (const message of (await open(abort.signal)) ?? []) {
+      await each(message);
+      if (taken.push(message) === count) break;
+    }
+  } finally {
+    clearTimeout(timer);
+    abort.abort();
+  }
+  return taken;
+}

@@ -1,17 +1,11 @@
 import type { CheckpointLookup, Message, Offset } from "@prism/consumer-core/driver";
 import { isResumableSource } from "@prism/consumer-core/driver";
 import { expect, it } from "vitest";
+import type { SourceFeatures } from "../features.js";
 import { caseTimeout, groupOf, newTopic, type ResolvedHarness } from "../harness.js";
 import { indexOf, range } from "./messages.js";
 import { type Reader, sleep, within } from "./reader.js";
 import type { SourceUnderTest } from "./source.js";
-
-export interface SourceFeatures {
-  readonly consumerGroups: boolean;
-  readonly persistent: boolean;
-  readonly ordered: boolean;
-  readonly resumable: boolean;
-}
 
 /** Publishes in small concurrent chunks: fast on every backend, still in rough order. */
 export async function publishAll(source: SourceUnderTest, topic: string, indexes: number[]): Promise<void> {
@@ -22,13 +16,18 @@ export async function publishAll(source: SourceUnderTest, topic: string, indexes
 
 const distinct = (readers: Reader[]) => new Set(readers.flatMap((r) => r.messages.map(indexOf)));
 
-async function waitForDistinct(readers: Reader[], count: number, timeoutMs: number): Promise<void> {
+async function waitForDistinct(
+  readers: Reader[],
+  count: number,
+  timeoutMs: number,
+  rule = "",
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (distinct(readers).size < count) {
     for (const reader of readers) if (reader.error) throw reader.error;
     if (Date.now() > deadline) {
       throw new Error(
-        `timed out after ${timeoutMs} ms: ${distinct(readers).size} of ${count} distinct messages`,
+        `timed out after ${timeoutMs} ms: ${distinct(readers).size} of ${count} distinct messages arrived${rule}`,
       );
     }
     await sleep(5);
@@ -63,8 +62,8 @@ export function sourceCases(
     }
   });
 
-  it.runIf(features.consumerGroups)(
-    "shares messages between subscribers of one group: together they get all",
+  it.runIf(features.membersShare)(
+    "membersShare: readers of one group share the messages; together they get all",
     async () => {
       const s = source();
       const topic = newTopic(h, "shared");
@@ -72,7 +71,7 @@ export function sourceCases(
         [1, 2, 3, 4].map((m) => s.read(topic, groupOf(h, topic, "g"), `m${m}`)),
       );
       await publishAll(s, topic, range(n));
-      await waitForDistinct(readers, n, h.timeoutMs);
+      await waitForDistinct(readers, n, h.timeoutMs, membersShareRule);
       await Promise.all(readers.map((r) => r.stop()));
       expect([...distinct(readers)].sort((a, b) => a - b)).toEqual(range(n));
     },
@@ -93,18 +92,33 @@ export function sourceCases(
     });
   });
 
-  it.runIf(features.persistent)(
-    "loses nothing when a subscriber closes and a new one continues",
+  it.runIf(features.keepsWhileIdle)(
+    "keepsWhileIdle: loses nothing when a reader stops and a new one of its group continues",
     async () => {
       const s = source();
       const topic = newTopic(h, "handover");
-      await publishAll(s, topic, range(n));
       const first = await s.read(topic, groupOf(h, topic, "g"), "first");
+      await publishAll(s, topic, range(n));
       await first.waitFor(Math.floor(n / 2), h.timeoutMs);
       await first.stop();
       const second = await s.read(topic, groupOf(h, topic, "g"), "second");
-      await waitForDistinct([first, second], n, h.timeoutMs);
+      await waitForDistinct([first, second], n, h.timeoutMs, keepsWhileIdleRule);
       await second.stop();
+    },
+  );
+
+  it.runIf(features.keepsWhileIdle)(
+    "keepsWhileIdle: what is sent while a group has no reader reaches its next reader",
+    async () => {
+      const s = source();
+      const topic = newTopic(h, "idle");
+      const group = groupOf(h, topic, "g");
+      // The group exists (it had a reader), then no one listens while the messages are sent.
+      await (await s.read(topic, group, "before")).stop();
+      await publishAll(s, topic, range(n));
+      const reader = await s.read(topic, group, "after");
+      await waitForDistinct([reader], n, h.timeoutMs, keepsWhileIdleRule);
+      await reader.stop();
     },
   );
 
@@ -134,33 +148,37 @@ export function sourceCases(
     for (const indexes of byPartition.values()) expect(indexes).toEqual([...indexes].sort((a, b) => a - b));
   });
 
-  it.runIf(features.consumerGroups)(
-    "gives every group every message; members of a group share them",
+  it.runIf(features.everyGroupGetsAll)("everyGroupGetsAll: two groups each get every message", async () => {
+    const s = source();
+    const topic = newTopic(h, "groups");
+    const groupA = [await s.read(topic, groupOf(h, topic, "group-a"), "a1")];
+    const groupB = [await s.read(topic, groupOf(h, topic, "group-b"), "b1")];
+    await publishAll(s, topic, range(n));
+    const rule = ". Rule (everyGroupGetsAll): each group of a topic gets every message";
+    await waitForDistinct(groupA, n, h.timeoutMs, rule);
+    await waitForDistinct(groupB, n, h.timeoutMs, rule);
+    await Promise.all([...groupA, ...groupB].map((r) => r.stop()));
+    expect(distinct(groupA).size).toBe(n);
+    expect(distinct(groupB).size).toBe(n);
+  });
+
+  it.runIf(features.readsHistory)(
+    "readsHistory: a new group receives what was published before it",
     async () => {
       const s = source();
-      const topic = newTopic(h, "groups");
-      const groupA = await Promise.all(
-        [1, 2].map((m) => s.read(topic, groupOf(h, topic, "group-a"), `a${m}`)),
-      );
-      const groupB = [await s.read(topic, groupOf(h, topic, "group-b"), "b1")];
+      const topic = newTopic(h, "old");
       await publishAll(s, topic, range(n));
-      await waitForDistinct(groupA, n, h.timeoutMs);
-      await waitForDistinct(groupB, n, h.timeoutMs);
-      await Promise.all([...groupA, ...groupB].map((r) => r.stop()));
-      expect(distinct(groupA).size).toBe(n);
-      expect(distinct(groupB).size).toBe(n);
+      const reader = await s.read(topic, groupOf(h, topic, "late-group"));
+      await waitForDistinct(
+        [reader],
+        n,
+        h.timeoutMs,
+        ". Rule (readsHistory): a new group starts at the beginning",
+      );
+      await reader.stop();
+      expect(distinct([reader]).size).toBe(n);
     },
   );
-
-  it.runIf(features.persistent)("delivers messages published before a new subscriber joined", async () => {
-    const s = source();
-    const topic = newTopic(h, "old");
-    await publishAll(s, topic, range(n));
-    const reader = await s.read(topic, groupOf(h, topic, "late-group"));
-    await reader.waitFor(n, h.timeoutMs);
-    await reader.stop();
-    expect(distinct([reader]).size).toBe(n);
-  });
 
   it.runIf(features.resumable)("resumes right after a stored position", async () => {
     const s = source();
@@ -194,32 +212,47 @@ export function sourceCases(
     expect([...distinct([second])].sort((a, b) => a - b)).toEqual([...expected].sort((a, b) => a - b));
   });
 
-  it.runIf(h.restartServer !== undefined && features.persistent)(
-    "reconnects after the server restarts mid-stream, losing nothing",
-    async () => {
-      const s = source();
-      const topic = newTopic(h, "restart");
-      const half = Math.floor(n / 2);
-      const reader = await s.read(topic, groupOf(h, topic, "g"));
-      await publishAll(s, topic, range(half));
-      await reader.waitFor(half, h.timeoutMs);
-      await h.restartServer?.();
-      // The publisher's job: retry until the backend accepts again.
-      for (const index of range(n - half, half)) {
-        const deadline = Date.now() + h.timeoutMs;
-        for (;;) {
-          try {
-            await s.publish(topic, index);
-            break;
-          } catch (error) {
-            if (Date.now() > deadline) throw error;
-            await sleep(100);
+  const interruptions = [
+    { name: "the server restarts", interrupt: h.restartServer },
+    { name: "its connections are cut (server up)", interrupt: h.cutConnections },
+  ];
+  for (const { name, interrupt } of interruptions) {
+    it.runIf(interrupt !== undefined && features.keepsWhileIdle)(
+      `reconnects after ${name} mid-stream, losing nothing`,
+      async () => {
+        const s = source();
+        const topic = newTopic(h, "reconnect");
+        const half = Math.floor(n / 2);
+        const reader = await s.read(topic, groupOf(h, topic, "g"));
+        await publishAll(s, topic, range(half));
+        await reader.waitFor(half, h.timeoutMs);
+        await interrupt?.();
+        // The publisher's job: retry until the backend accepts again.
+        for (const index of range(n - half, half)) {
+          const deadline = Date.now() + h.timeoutMs;
+          for (;;) {
+            try {
+              await s.publish(topic, index);
+              break;
+            } catch (error) {
+              if (Date.now() > deadline) throw error;
+              await sleep(100);
+            }
           }
         }
-      }
-      await waitForDistinct([reader], n, h.timeoutMs);
-      await reader.stop();
-    },
-    caseTimeout(h) + 60_000,
-  );
+        await waitForDistinct(
+          [reader],
+          n,
+          h.timeoutMs,
+          ". Rule: a reader survives a lost connection (the driver reconnects by itself) and loses nothing",
+        );
+        await reader.stop();
+      },
+      caseTimeout(h) + 60_000,
+    );
+  }
 }
+
+const membersShareRule =
+  ". Rule (membersShare): readers of one group each get a part, and together every message";
+const keepsWhileIdleRule = ". Rule (keepsWhileIdle): what a group has not consumed waits for its next reader";

@@ -1,79 +1,47 @@
-import { Consumer, createConsumer, DeadLetterKey, parseConfigYaml, silentLogger } from "@prism/consumer-core";
-import { MemStore, memstoreDriver } from "@prism/driver-memstore";
+import { Consumer, DeadLetterKey, silentLogger, stateKey } from "@prism/consumer-core";
+import { MemStore } from "@prism/driver-memstore";
 import { afterAll, describe, expect, it } from "vitest";
 import { backend } from "../../../scripts/test-support/backends.mjs";
-import { NatsDriver, natsDriver } from "../src/index.js";
+import { NatsDriver } from "../src/index.js";
 import { behavior, bytes, drain, processor, text, waitFor } from "./consumer-support.js";
 import { deleteStreamsContaining, uniquePrefix } from "./nats-test-support.js";
 
 const nats = await backend("nats");
 const restartNats = nats.available ? nats.restarter() : undefined;
-const runPrefix = uniquePrefix("seed");
+const runPrefix = uniquePrefix("consumer");
 
-/** The seed's slots, as written there, with the state store swapped for memstore and the URL from the env. */
-const seedYaml = (topic: string) => `
-name: order-processor
-description: "Processes order events"
-slots:
-  message_source:
-    driver: "nats"
-    config:
-      url: "\${NATS_URL}"
-      max_reconnects: 10
-  state_store:
-    driver: "memstore"
-  dead_letter_queue:
-    driver: "nats"
-    config:
-      url: "\${NATS_URL}"
-behavior:
-  consumer_group: "order-processor-group"
-  topic: "${topic}"
-  max_retries: 2
-  retry_backoff:
-    initial: 1ms
-    max: 4ms
-  commit_interval: 1h
-`;
-
-describe.runIf(nats.available)("the consumer from YAML and across NATS restarts", () => {
+// What the kit's consumer suite (conformance.test.ts) does not cover: core NATS (no positions) and the
+// reconnect as health() reports it.
+describe.runIf(nats.available)("the consumer over NATS: core mode and restarts", () => {
   afterAll(() => deleteStreamsContaining(nats.url, runPrefix));
 
-  it('runs the seed\'s YAML: driver "nats" for the source and the DLQ, memstore for the state', async () => {
-    const topic = `${runPrefix}.orders.created`;
-    const config = parseConfigYaml(seedYaml(topic), { env: { NATS_URL: nats.url } });
-    const consumer = await createConsumer(config, {
-      drivers: { nats: natsDriver, memstore: memstoreDriver },
-      logger: silentLogger,
-    });
-    const processed: string[] = [];
-    consumer.setProcessor(processor(processed, { declined: ["1"] }));
-    await consumer.start();
-    const publisher = await NatsDriver.connect({ url: nats.url, logger: silentLogger });
+  it("core NATS pub/sub with a JetStream DLQ on the same driver: the state records the last message", async () => {
+    const topic = `${runPrefix}.core`;
+    const state = new MemStore();
+    const driver = await NatsDriver.connect({ url: nats.url, jetstream: false, logger: silentLogger });
     try {
-      for (let n = 0; n < 3; n++) await publisher.publish(topic, bytes(String(n)), { "order-id": String(n) });
+      const processed: string[] = [];
+      const consumer = new Consumer({ name: "notifier", behavior: behavior({ topic }), logger: silentLogger })
+        .bindSlots(driver, state, driver)
+        .setProcessor(processor(processed, { malformed: ["1"] }));
+      await consumer.start();
+      const ids: string[] = [];
+      for (let n = 0; n < 3; n++) ids.push(await driver.publish(topic, bytes(String(n))));
       await waitFor(
         () => processed.length === 2 && consumer.health().counters.deadLettered === 1,
         "2 processed",
       );
-      expect(consumer.health().drivers).toMatchObject({
-        messageSource: { connected: true, reconnects: 0 },
-        deadLetterQueue: { connected: true, reconnects: 0 },
-      });
-      await consumer.stop(); // closes the two NATS drivers createConsumer made
+      await consumer.stop();
       expect(processed).toEqual(["0", "2"]);
-      expect(consumer.health().drivers.messageSource?.connected).toBe(false);
-      const [dead] = await drain(publisher, `${topic}.dlq`, 1);
+      const [dead] = await drain(driver, `${topic}.dlq`, 1);
       expect(dead && text(dead.payload)).toBe("1");
-      expect(dead?.metadata).toMatchObject({
-        "order-id": "1",
-        [DeadLetterKey.OriginalTopic]: topic,
-        [DeadLetterKey.Error]: "payment for order 1 was declined",
-        [DeadLetterKey.Attempts]: "3",
-        [DeadLetterKey.ConsumerGroup]: "order-processor-group",
-      });
+      expect(dead?.metadata[DeadLetterKey.OriginalId]).toBe(ids[1]);
+      // Core NATS has no positions: the state records the last message, not an offset.
+      const key = stateKey("order-processor-group", topic, "notifier");
+      const stored = await state.get(key);
+      expect(stored && JSON.parse(text(stored))).toMatchObject({ offsets: {}, last_message_id: ids[2] });
     } finally {
-      await publisher.close();
+      await driver.close();
     }
   });
 
