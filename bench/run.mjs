@@ -6,8 +6,9 @@
 //   pnpm bench                                  full suite (about 20 minutes)
 //   pnpm bench -- --quick                       fewer messages, one round, 1 s latency runs
 //   pnpm bench -- --only memstore,redis         a subset: memstore nats-core
-//                                               nats-jetstream redis postgres kafka state transactional
-//                                               memory
+//                                               nats-jetstream redis postgres kafka kafka-platformatic
+//                                               state transactional memory (kafka-platformatic needs
+//                                               Node >= 22.22)
 //   pnpm bench -- --rounds 5 --profile          more rounds; --profile writes a CPU profile per row
 //                                               to profiles/ next to the results (read with profile-top.mjs)
 import { fork } from "node:child_process";
@@ -19,7 +20,15 @@ import { stateStores } from "./lib/state-stores.mjs";
 import { median } from "./lib/stats.mjs";
 import { transactionalVariants } from "./lib/transactional.mjs";
 
-const sourceNames = ["memstore", "nats-core", "nats-jetstream", "redis", "postgres", "kafka"];
+const sourceNames = [
+  "memstore",
+  "nats-core",
+  "nats-jetstream",
+  "redis",
+  "postgres",
+  "kafka",
+  "kafka-platformatic",
+];
 const sections = [...sourceNames, "state", "transactional", "memory"];
 /** Sources of the slow-processor memory runs: every one that keeps a backlog. */
 const memorySources = ["memstore", "nats-jetstream", "redis", "postgres", "kafka"];
@@ -87,6 +96,14 @@ function inWorker(task) {
   });
 }
 
+/** Whether this Node is `minimum` ("22.22.0") or later. */
+function nodeAtLeast(minimum) {
+  const have = process.versions.node.split(".").map(Number);
+  const need = minimum.split(".").map(Number);
+  const differs = need.findIndex((part, i) => have[i] !== part);
+  return differs === -1 || have[differs] > need[differs];
+}
+
 const progress = (line) => process.stderr.write(`${line}\n`);
 
 const reachable = { postgres: false, redis: false, nats: false, kafka: false };
@@ -123,6 +140,11 @@ for (const name of sourceNames.filter(selected)) {
     progress(`${source.title}, ${payloadSize} B, ${modeLabel(row)}…`);
     if (source.service && !reachable[source.service]) {
       comparisons.push({ ...entry, problem: unreachable[source.service] });
+      continue;
+    }
+    if (source.minimumNode && !nodeAtLeast(source.minimumNode)) {
+      const problem = `skipped: needs Node >= ${source.minimumNode}, this is ${process.versions.node} (PATH="$(dirname "$(node scripts/node/install.mjs 24)")":$PATH pnpm bench runs it)`;
+      comparisons.push({ ...entry, problem });
       continue;
     }
     try {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { backend } from "../scripts/test-support/backends.mjs";
 import { runScenario } from "./crash/harness.mjs";
-import { sources } from "./crash/sources.mjs";
+import { nodeAtLeast, sources } from "./crash/sources.mjs";
 
 // The crash harness in its short form (the full one is `pnpm crash`): three replicas of one config per
 // source, 3,000 messages flowing, one SIGKILL, one SIGTERM restart and one member added, at random moments.
@@ -34,7 +34,12 @@ const shortForm = {
 describe("replicas of one config under SIGKILL, SIGTERM and a join", () => {
   for (const [key, source] of Object.entries(all)) {
     const available = source.backends.every((name) => found[name as keyof typeof found].available);
-    it.runIf(available)(
+    const nodeOk = !source.minimumNode || nodeAtLeast(source.minimumNode);
+    if (!nodeOk) {
+      // .ci/run runs it with Node 24 (`node e2e/crash/cli.mjs --short --only ${key}`).
+      console.warn(`!!! ${source.label}: crash scenario skipped, it needs Node >= ${source.minimumNode}`);
+    }
+    it.runIf(available && nodeOk)(
       `${source.label}: loses nothing, duplicates within the bound, checkpoints never go backwards`,
       async () => {
         const report = await runScenario({

@@ -64,8 +64,13 @@ export async function raw(ctx, topic, sink) {
   return { stop: () => consumer.disconnect() };
 }
 
-export async function consumer(ctx, topic, sink, { behavior, beforeStart }) {
-  const driver = await KafkaDriver.connect({ brokers: kafkaBrokers(), logger: silentLogger });
+export function consumer(ctx, topic, sink, options) {
+  return consumerOn(KafkaDriver, ctx, topic, sink, options);
+}
+
+/** The consumer variant on a Kafka driver class (this row's, or @platformatic/kafka's). */
+export async function consumerOn(Driver, ctx, topic, sink, { behavior, beforeStart }) {
+  const driver = await Driver.connect({ brokers: kafkaBrokers(), logger: silentLogger });
   return consumeFrom(driver, {
     topic,
     group: `prism-${ctx.id}-${++ctx.groups}`,

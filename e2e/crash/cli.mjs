@@ -6,6 +6,8 @@
 //   pnpm crash -- --transactional --only kafka,redis --kills 5
 //                                            side-table rows written through the consumer's PostgreSQL
 //                                            transaction (`transactional: true`): no duplicate is allowed
+//   PATH="$(dirname "$(node scripts/node/install.mjs 24)")":$PATH node e2e/crash/cli.mjs --only kafka-platformatic
+//                                            (that source needs Node >= 22.22; elsewhere it is skipped, loudly)
 //   pnpm crash -- --throughput               messages/s of the group with 1, 2 and 3 replicas, per source
 //   pnpm crash -- --throughput --delay 2     … with a processor that waits 2 ms per message (I/O-bound work)
 // Exits 1 when a scenario lost a message, exceeded the duplicate bound, moved a checkpoint backwards, or a
@@ -13,7 +15,7 @@
 import { parseArgs } from "node:util";
 import { backend } from "../../scripts/test-support/backends.mjs";
 import { measureThroughput, runScenario } from "./harness.mjs";
-import { sources } from "./sources.mjs";
+import { nodeAtLeast, sources } from "./sources.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -44,9 +46,16 @@ for (const key of wanted) {
     process.exit(2);
   }
 }
-const runnable = wanted.filter((key) => all[key].backends.every((b) => urls[b]));
+const runnable = wanted.filter(
+  (key) =>
+    all[key].backends.every((b) => urls[b]) && (!all[key].minimumNode || nodeAtLeast(all[key].minimumNode)),
+);
 for (const key of wanted.filter((k) => !runnable.includes(k))) {
-  console.warn(`!!! skipping ${key}: needs ${all[key].backends.join(" + ")} (pnpm services:up)`);
+  const { backends, minimumNode } = all[key];
+  const why = backends.every((b) => urls[b])
+    ? `Node >= ${minimumNode} (this is ${process.versions.node}; run it with Node 24 on the PATH)`
+    : `${backends.join(" + ")} (pnpm services:up)`;
+  console.warn(`!!! skipping ${key}: needs ${why}`);
 }
 
 const number = (value, fallback) => (value === undefined ? fallback : Number(value));

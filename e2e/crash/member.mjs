@@ -28,6 +28,9 @@ try {
   consumer = await createConsumer(config, {
     drivers: {
       kafka: kafkaDriver,
+      // Imported when a config names it: it needs Node >= 22.22.
+      "kafka-platformatic": async (config, context) =>
+        (await import("@prism/driver-kafka-platformatic")).kafkaPlatformaticDriver(config, context),
       nats: natsDriver,
       postgres: postgresDriver,
       redis: redisDriver,

@@ -179,15 +179,37 @@ ${behavior(names, extra)}`,
         await client.end();
       },
     },
-    kafka: {
+    kafka: kafkaSource(urls, {
       label: "kafka",
-      backends: ["kafka", "postgres"],
-      // The kafka-postgres plugin's default: the topic consumed as a queue, PostgreSQL state.
-      yaml: (names, extra) => `
+      driver: "kafka",
+      connect: (options) => KafkaDriver.connect(options),
+    }),
+    "kafka-platformatic": kafkaSource(urls, {
+      label: "kafka (@platformatic/kafka)",
+      driver: "kafka-platformatic",
+      minimumNode: "22.22.0",
+      // Imported when used: it refuses to load on a Node older than 22.22.
+      connect: async (options) =>
+        (await import("@prism/driver-kafka-platformatic")).PlatformaticKafkaDriver.connect(options),
+    }),
+  };
+}
+
+/**
+ * A Kafka source on one of the Kafka drivers: the kafka-postgres plugin's default (the topic consumed as
+ * a queue, PostgreSQL state). `minimumNode`: the Node the driver needs (the harness skips it, loudly, on an
+ * older one).
+ */
+function kafkaSource(urls, { label, driver, minimumNode, connect }) {
+  return {
+    label,
+    backends: ["kafka", "postgres"],
+    ...(minimumNode ? { minimumNode } : {}),
+    yaml: (names, extra) => `
 name: "${names.name}"
 slots:
   message_source:
-    driver: "kafka"
+    driver: "${driver}"
     interface: "queue"
     config:
       brokers: "${urls.kafka}"
@@ -198,35 +220,42 @@ slots:
       connection_string: "${urls.postgres}"
       schema: "${names.schema}"
 ${behavior(names, extra)}`,
-      async open(names) {
-        const kafka = await KafkaDriver.connect({ brokers: urls.kafka.split(","), partitions: 6 });
-        const postgres = await PostgresDriver.connect({
-          connectionString: urls.postgres,
-          schema: names.schema,
-        });
-        return {
-          publish: (payloads) => publishChunked((p) => kafka.publish(names.topic, p), payloads, 500),
-          checkpoint: stateReader(postgres, names),
-          async close() {
-            await kafka.close();
-            await postgres.close();
-          },
-        };
-      },
-      async cleanup(names) {
-        const { Kafka } = await import("kafkajs");
-        const admin = new Kafka({ brokers: urls.kafka.split(","), logLevel: 0 }).admin();
-        await admin.connect();
-        await admin.deleteTopics({ topics: [names.topic] }).catch(() => {});
-        await admin.deleteGroups([names.group]).catch(() => {});
-        await admin.disconnect();
-        const client = new pg.Client({ connectionString: urls.postgres });
-        await client.connect();
-        await client.query(`DROP SCHEMA IF EXISTS "${names.schema}" CASCADE`);
-        await client.end();
-      },
+    async open(names) {
+      const kafka = await connect({ brokers: urls.kafka.split(","), partitions: 6 });
+      const postgres = await PostgresDriver.connect({
+        connectionString: urls.postgres,
+        schema: names.schema,
+      });
+      return {
+        publish: (payloads) => publishChunked((p) => kafka.publish(names.topic, p), payloads, 500),
+        checkpoint: stateReader(postgres, names),
+        async close() {
+          await kafka.close();
+          await postgres.close();
+        },
+      };
+    },
+    async cleanup(names) {
+      const { Kafka } = await import("kafkajs");
+      const admin = new Kafka({ brokers: urls.kafka.split(","), logLevel: 0 }).admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: [names.topic] }).catch(() => {});
+      await admin.deleteGroups([names.group]).catch(() => {});
+      await admin.disconnect();
+      const client = new pg.Client({ connectionString: urls.postgres });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS "${names.schema}" CASCADE`);
+      await client.end();
     },
   };
+}
+
+/** Whether this Node is `minimum` ("22.22.0") or later. */
+export function nodeAtLeast(minimum) {
+  const have = process.versions.node.split(".").map(Number);
+  const need = minimum.split(".").map(Number);
+  const differs = need.findIndex((part, i) => have[i] !== part);
+  return differs === -1 || have[differs] > need[differs];
 }
 
 async function deleteRedisKeys(url, pattern) {

@@ -3,7 +3,8 @@
 // a consumer there as ESM and as CommonJS: once with @prism/consumer-core + @prism/driver-nats only
 // (checking no other backend client was pulled in), once with the nats-redis plugin; and runs the packed
 // `prism-consumer` (validate, --help, and `run --http` serving its operator's console) in a project with the
-// CLI and the NATS driver.
+// CLI and the NATS driver; and checks that @prism/driver-kafka-platformatic refuses to install on a Node
+// older than it supports (or installs and loads on one it supports).
 // Needs NATS (JetStream) and Redis: `pnpm services:up`. Usage: node scripts/pack-check/run.mjs
 import { execFileSync, spawn } from "node:child_process";
 import {
@@ -171,7 +172,55 @@ async function cliConsole(dir) {
   if (code !== 0) throw new Error(`the packed CLI exited with ${code} after SIGTERM`);
 }
 
+/**
+ * @prism/driver-kafka-platformatic needs Node >= 22.22: on an older Node, `npm i` of its tarball must fail
+ * with a message naming the version (its preinstall check); on a newer one it installs and loads as ESM
+ * and as CommonJS.
+ */
+function kafkaPlatformaticProject() {
+  const dir = join(work, "kafka-platformatic");
+  mkdirSync(dir);
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "prism-pack-kp", private: true }));
+  const packages = ["consumer-core", "driver-kafka-platformatic"].map(tarball);
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  if (major > 22 || (major === 22 && minor >= 22)) {
+    run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", ...packages], dir);
+    const load = (code, type) =>
+      execFileSync(process.execPath, ["--input-type", type, "-e", code], { cwd: dir }).toString().trim();
+    const esm = load(
+      'import { PlatformaticKafkaDriver } from "@prism/driver-kafka-platformatic"; console.log(typeof PlatformaticKafkaDriver.connect)',
+      "module",
+    );
+    const cjs = load(
+      'console.log(typeof require("@prism/driver-kafka-platformatic").PlatformaticKafkaDriver.connect)',
+      "commonjs",
+    );
+    if (esm !== "function" || cjs !== "function")
+      throw new Error(`kafka-platformatic: loads as ${esm} / ${cjs}`);
+    console.log(
+      `kafka-platformatic: installs and loads as ESM and CommonJS on Node ${process.versions.node}`,
+    );
+    return;
+  }
+  let failure = "";
+  try {
+    execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", ...packages], {
+      cwd: dir,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  } catch (error) {
+    failure = `${error.stdout}${error.stderr}`;
+  }
+  if (!failure.includes("@prism/driver-kafka-platformatic needs Node >= 22.22.0")) {
+    throw new Error(
+      `kafka-platformatic: npm i on Node ${process.versions.node} should fail naming the version:\n${failure}`,
+    );
+  }
+  console.log(`kafka-platformatic: npm i on Node ${process.versions.node} fails, naming Node >= 22.22.0`);
+}
+
 try {
+  kafkaPlatformaticProject();
   await cliConsole(cliProject());
   project("nats-only", ["consumer-core", "driver-nats"], { forbidden: backendClients });
   console.log(`nats-only: none of ${backendClients.join(", ")} in node_modules`);

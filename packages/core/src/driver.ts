@@ -55,6 +55,8 @@ export type {
   ReceiveOptions,
   SubscribeOptions,
 } from "./interfaces.js";
+export type { KafkaOptions, KafkaSaslMechanism, ResolvedKafkaOptionFields } from "./kafka-options.js";
+export { checkKafkaClientChoice, kafkaOptionFields, resolveKafkaOptionFields } from "./kafka-options.js";
 export type { Logger } from "./logger.js";
 export { consoleLogger, redactUrl, silentLogger } from "./logger.js";
 export type { Message, Metadata, Offset, Position } from "./message.js";
@@ -70,12 +72,24 @@ export type {
   Resolved,
 } from "./options.js";
 export { defineOptions, option, show } from "./options.js";
+export type { HandedMessage, PartitionHandoverOptions } from "./partition-handover.js";
+export { PartitionHandover } from "./partition-handover.js";
+export type { PartitionEnds } from "./partition-lag.js";
+export { partitionLag } from "./partition-lag.js";
+export { PartitionProgress } from "./partition-progress.js";
+export type { PartitionReader, PartitionReaderContext } from "./partition-readers.js";
+export { PartitionReaders } from "./partition-readers.js";
+export type { PartitionedLogSettings, ReaderContext } from "./partitioned-log-driver.js";
+export { PartitionedLogDriver } from "./partitioned-log-driver.js";
 export type { PollingOptions } from "./polling-iterable.js";
 export { pollingIterable } from "./polling-iterable.js";
 export type { PushChannel } from "./push-channel.js";
 export { pushChannel } from "./push-channel.js";
 export type { ReconnectBackoff } from "./reconnect-backoff.js";
 export { reconnectDelay, waitBeforeRetry } from "./reconnect-backoff.js";
+export { addRecordHeader, BASE64_SUFFIX, KAFKA_KEY, recordId } from "./record-headers.js";
+export type { SubscribedMember } from "./subscription-assignment.js";
+export { assignBySubscription } from "./subscription-assignment.js";
 export type { StateTransaction, TransactionalState } from "./transactional-state.js";
 export { isTransactionalState } from "./transactional-state.js";
 export type { UnsettledReceiver } from "./unsettled-messages.js";

@@ -84,7 +84,7 @@ describe("parseKafkaConfig", () => {
         colour: "blue",
       }),
     ).toEqual([
-      `${path}.colour: unknown key; expected one of brokers, client_id, ssl, sasl, create_topics, partitions, replication_factor, session_timeout, heartbeat_interval, partitions_consumed_concurrently, buffer_size, commit_interval, connection_timeout`,
+      `${path}.colour: unknown key; expected one of brokers, client_id, ssl, sasl, create_topics, partitions, replication_factor, session_timeout, heartbeat_interval, buffer_size, commit_interval, connection_timeout, partitions_consumed_concurrently`,
       `${path}.brokers: item 1: expected "host:port", got "localhost"`,
       `${path}.ssl: expected true or false, got "yes"`,
       `${path}.sasl.password: expected a non-empty string, got a number`,

@@ -1,127 +1,49 @@
 import {
-  ConfigError,
   type ConfigIssue,
-  type Duration,
+  checkKafkaClientChoice,
   defineOptions,
-  type Logger,
+  type KafkaOptions,
+  type KafkaSaslMechanism,
+  kafkaOptionFields,
   type OptionsOf,
   option,
+  type ResolvedKafkaOptionFields,
+  resolveKafkaOptionFields,
 } from "@prism/consumer-core/driver";
 import type { Kafka } from "kafkajs";
 
-export type SaslMechanism = "plain" | "scram-sha-256" | "scram-sha-512";
+export type SaslMechanism = KafkaSaslMechanism;
 
-/** Settings of a `KafkaDriver`; YAML uses the snake_case keys in the README's table. Durations: "10s" or ms. */
-export interface KafkaDriverOptions {
-  /** `host:port` of one or more brokers; required unless `kafka` is given. */
-  readonly brokers?: readonly string[];
-  readonly clientId?: string;
-  readonly ssl?: boolean;
-  readonly sasl?: { readonly mechanism: SaslMechanism; readonly username: string; readonly password: string };
-  /** Create a topic (with `partitions` and `replicationFactor`) when it does not exist. Default true. */
-  readonly createTopics?: boolean;
-  /** Partitions of topics the driver creates. Default 1. */
-  readonly partitions?: number;
-  /** Replication factor of topics the driver creates. Default 1. */
-  readonly replicationFactor?: number;
-  /**
-   * Group session timeout: a member that crashed loses its partitions after it (a member that stops
-   * leaves the group at once). Default 10 s.
-   */
-  readonly sessionTimeout?: Duration;
-  /** How often a member tells the group it is alive, and learns of a rebalance. Default 1 s. */
-  readonly heartbeatInterval?: Duration;
+/** Settings of a `KafkaDriver`: core's Kafka options (the README's table) plus kafkajs's own. */
+export interface KafkaDriverOptions extends KafkaOptions {
   /** Partitions fetched and handed over in parallel by one subscription. Default 1. */
   readonly partitionsConsumedConcurrently?: number;
-  /** Messages held between the client and the consumer per subscription. Default 256. */
-  readonly bufferSize?: number;
-  /** How often acknowledged queue offsets are committed to the Kafka group. Default 1 s. */
-  readonly commitInterval?: Duration;
-  /** Initial connection timeout per broker. Default 3 s. */
-  readonly connectionTimeout?: Duration;
-  /** Receives kafkajs's warnings and errors. Default: none. */
-  readonly logger?: Logger;
   /** An existing kafkajs client to use instead of `brokers`/`ssl`/`sasl` (not closed by the driver). */
   readonly kafka?: Kafka;
 }
 
 /** Options with every default applied. */
-export interface ResolvedKafkaOptions {
-  readonly brokers: readonly string[];
-  readonly clientId: string;
-  readonly ssl: boolean;
-  readonly sasl: KafkaDriverOptions["sasl"] | undefined;
-  readonly createTopics: boolean;
-  readonly partitions: number;
-  readonly replicationFactor: number;
-  readonly sessionTimeoutMs: number;
-  readonly heartbeatIntervalMs: number;
+export interface ResolvedKafkaOptions extends ResolvedKafkaOptionFields {
   readonly partitionsConsumedConcurrently: number;
-  readonly bufferSize: number;
-  readonly commitIntervalMs: number;
-  readonly connectionTimeoutMs: number;
-  readonly logger: Logger | undefined;
   readonly kafka: Kafka | undefined;
 }
 
-const broker = option.string({ pattern: /^[^\s:]+:\d+$/, hint: '"host:port"' });
 const isKafka = (v: unknown): v is Kafka =>
   typeof v === "object" && v !== null && typeof (v as Kafka).consumer === "function";
-const isLogger = (v: unknown): v is Logger =>
-  typeof v === "object" && v !== null && typeof (v as Logger).warn === "function";
 
-const saslOptions = defineOptions({
-  mechanism: { type: option.oneOf(["plain", "scram-sha-256", "scram-sha-512"] as const), required: true },
-  username: { type: option.string(), required: true },
-  // Take it from an environment variable (`${KAFKA_PASSWORD}`); it is never echoed.
-  password: { type: option.string({ secret: true }), required: true },
-});
-
-/** The driver's options, declared once for YAML (snake_case) and code (camelCase). */
+/** The driver's options, declared once for YAML (snake_case) and code (camelCase): core's Kafka options plus these. */
 export const kafkaOptions = defineOptions({
-  brokers: {
-    type: option.list(broker, {
-      commaSeparated: true,
-      min: 1,
-      hint: 'a list of "host:port" (or one comma-separated string)',
-    }),
-  },
-  clientId: { type: option.string(), default: "prism-consumer" },
-  ssl: { type: option.boolean(), default: false },
-  sasl: saslOptions.type,
-  createTopics: { type: option.boolean(), default: true },
-  partitions: { type: option.integer({ min: 1 }), default: 1 },
-  replicationFactor: { type: option.integer({ min: 1 }), default: 1 },
-  sessionTimeout: { type: option.duration({ positive: true }), default: 10_000 },
-  heartbeatInterval: { type: option.duration({ positive: true }), default: 1000 },
+  ...kafkaOptionFields,
   partitionsConsumedConcurrently: { type: option.integer({ min: 1 }), default: 1 },
-  bufferSize: { type: option.integer({ min: 1 }), default: 256 },
-  commitInterval: { type: option.duration({ positive: true }), default: 1000 },
-  connectionTimeout: { type: option.duration({ positive: true }), default: 3000 },
-  logger: { type: option.instance(isLogger, "a Logger"), codeOnly: true },
   kafka: { type: option.instance(isKafka, "a kafkajs Kafka client"), codeOnly: true },
 });
 
 /** Checks `KafkaDriver.connect` options and applies the defaults; throws `ConfigError` naming `options.*`. */
 export function resolveOptions(options: KafkaDriverOptions): ResolvedKafkaOptions {
-  const o = readChecked(options as Readonly<Record<string, unknown>>, "camel", "options") as OptionsOf<
-    typeof kafkaOptions
-  >;
+  const o = readChecked(options as Readonly<Record<string, unknown>>, "camel", "options");
   return {
-    brokers: o.brokers ?? [],
-    clientId: o.clientId,
-    ssl: o.ssl,
-    sasl: o.sasl,
-    createTopics: o.createTopics,
-    partitions: o.partitions,
-    replicationFactor: o.replicationFactor,
-    sessionTimeoutMs: o.sessionTimeout,
-    heartbeatIntervalMs: o.heartbeatInterval,
+    ...resolveKafkaOptionFields(o),
     partitionsConsumedConcurrently: o.partitionsConsumedConcurrently,
-    bufferSize: o.bufferSize,
-    commitIntervalMs: o.commitInterval,
-    connectionTimeoutMs: o.connectionTimeout,
-    logger: o.logger,
     kafka: o.kafka,
   };
 }
@@ -135,18 +57,13 @@ export function parseKafkaConfig(
 }
 
 /** Reads the options; brokers are required unless a client is given (in code), and not with one. */
-function readChecked(raw: Readonly<Record<string, unknown>>, style: "snake" | "camel", path: string) {
+function readChecked(
+  raw: Readonly<Record<string, unknown>>,
+  style: "snake" | "camel",
+  path: string,
+): OptionsOf<typeof kafkaOptions> {
   const issues: ConfigIssue[] = [];
   const options = kafkaOptions.collect(raw, { style, path, defaults: style === "camel" }, issues);
-  const given = (key: string) => raw[key] != null;
-  if (!given("brokers") && !given("kafka")) {
-    issues.push({ path: `${path}.brokers`, message: 'required, e.g. ["localhost:9092"]' });
-  }
-  if (given("kafka")) {
-    for (const key of ["brokers", "ssl", "sasl"].filter(given)) {
-      issues.push({ path: `${path}.${key}`, message: "not used with options.kafka; set it on the client" });
-    }
-  }
-  if (issues.length > 0 || options === undefined) throw new ConfigError(issues);
-  return options;
+  checkKafkaClientChoice(raw, path, "kafka", issues);
+  return options as OptionsOf<typeof kafkaOptions>;
 }

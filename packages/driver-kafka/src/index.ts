@@ -1,6 +1,6 @@
+export { KAFKA_KEY } from "@prism/consumer-core/driver";
 export type { KafkaDriverOptions, SaslMechanism } from "./config.js";
 export { parseKafkaConfig } from "./config.js";
 export { kafkaDriver } from "./driver.js";
 export { mapKafkaError } from "./errors.js";
-export { KAFKA_KEY } from "./internal/convert.js";
 export { KafkaDriver } from "./kafka-driver.js";

@@ -1,71 +1,36 @@
-import type {
-  BatchAcknowledgement,
-  CheckpointLookup,
-  Closable,
-  DriverHealth,
-  HealthReporting,
-  LagReporting,
-  Message,
-  Metadata,
-  PartitionedSource,
-  PubSubInterface,
-  QueueInterface,
-  ReceiveOptions,
-  ResumableSource,
-  SubscribeOptions,
-} from "@prism/consumer-core/driver";
 import {
-  describeError,
-  PrismError,
-  PrismErrorCode,
-  reconnectDelay,
-  UnsettledMessages,
+  type CheckpointLookup,
+  type Metadata,
+  PartitionedLogDriver,
+  type PrismError,
+  type ReaderContext,
+  recordId,
 } from "@prism/consumer-core/driver";
 import { type Admin, Kafka, type LogEntry, logLevel, type Producer, type SASLOptions } from "kafkajs";
 import { type KafkaDriverOptions, type ResolvedKafkaOptions, resolveOptions } from "./config.js";
 import { mapKafkaError } from "./errors.js";
-import { messageId, toKafkaMessage } from "./internal/convert.js";
+import { toKafkaMessage } from "./internal/convert.js";
 import { groupLag } from "./internal/group-lag.js";
-import { PartitionProgress } from "./internal/partition-progress.js";
 import { Subscription } from "./internal/subscription.js";
-
-const defaultQueueGroup = "prism";
 
 /**
  * Kafka topics as a `QueueInterface` (acknowledged offsets are committed to the Kafka group) and as a
- * `PubSubInterface` (no commits: the consumer's checkpoint is the position). Either way, partitions
- * start after the consumer's checkpoint in its state store when one exists (`ResumableSource`), and the
- * consumer shows the partitions this process owns (`PartitionedSource`). Partition hand-overs are told
- * to the consumer (`onGroupChange`), which commits what it finished before a partition moves.
+ * `PubSubInterface` (no commits: the consumer's checkpoint is the position), on kafkajs. Either way,
+ * partitions start after the consumer's checkpoint in its state store when one exists (`ResumableSource`),
+ * and the consumer shows the partitions this process owns (`PartitionedSource`). Partition hand-overs are
+ * told to the consumer (`onGroupChange`), which commits what it finished before a partition moves. What
+ * does not depend on the client is core's `PartitionedLogDriver`.
  */
-export class KafkaDriver
-  implements
-    PubSubInterface,
-    QueueInterface,
-    BatchAcknowledgement,
-    ResumableSource,
-    PartitionedSource,
-    HealthReporting,
-    LagReporting,
-    Closable
-{
-  private readonly progress = new Map<string, PartitionProgress>();
-  private readonly subscriptions = new Map<string, Set<Subscription>>();
-  private readonly resumes = new Map<string, CheckpointLookup>();
-  private readonly unsettled = new UnsettledMessages<{ key: string; partition: number; offset: bigint }>();
-  private readonly topicsReady = new Map<string, Promise<void>>();
+export class KafkaDriver extends PartitionedLogDriver<Subscription> {
   private producer: Promise<Producer> | undefined;
-  private health: { connected: boolean; reconnects: number; lastError?: string } = {
-    connected: true,
-    reconnects: 0,
-  };
-  private closed = false;
 
   private constructor(
     private readonly kafka: Kafka,
     private readonly admin: Admin,
     private readonly options: ResolvedKafkaOptions,
-  ) {}
+  ) {
+    super({ name: "kafka", createTopics: options.createTopics });
+  }
 
   /** Connects (failing fast when no broker answers) and returns the driver. */
   static async connect(options: KafkaDriverOptions): Promise<KafkaDriver> {
@@ -96,184 +61,42 @@ export class KafkaDriver
     return new KafkaDriver(kafka, admin, resolved);
   }
 
-  publish(topic: string, payload: Uint8Array, metadata: Metadata = {}): Promise<string> {
-    return this.send(topic, payload, metadata);
-  }
-
-  enqueue(queue: string, payload: Uint8Array, metadata: Metadata = {}): Promise<string> {
-    return this.send(queue, payload, metadata);
-  }
-
-  /** Joins consumer group `subscriberId`; a new group starts at the earliest offsets. */
-  subscribe(
-    topic: string,
-    subscriberId: string,
-    options: SubscribeOptions = {},
-  ): Promise<AsyncIterable<Message>> {
-    return this.open(topic, subscriberId, "pubsub", options);
-  }
-
-  receive(queue: string, options: ReceiveOptions = {}): Promise<AsyncIterable<Message>> {
-    return this.open(queue, options.group ?? defaultQueueGroup, "queue", options);
-  }
-
-  async unsubscribe(topic: string, subscriberId: string): Promise<void> {
-    const members = this.subscriptions.get(key(topic, subscriberId));
-    await Promise.all([...(members ?? [])].map((member) => member.close()));
-  }
-
-  async acknowledge(message: Message): Promise<void> {
-    const handed = this.unsettled.settle(message);
-    if (handed) this.progressOf(handed.key, handed.partition).settle(handed.offset);
-  }
-
-  /** Settles many messages at once (`BatchAcknowledgement`): committed with the next Kafka group commit. */
-  async acknowledgeBatch(messages: readonly Message[]): Promise<void> {
-    for (const message of messages) {
-      const handed = this.unsettled.settle(message);
-      if (handed) this.progressOf(handed.key, handed.partition).settle(handed.offset);
-    }
-  }
-
-  /**
-   * `requeue`: Kafka cannot redeliver one message, so the partition is rewound to it (what followed is
-   * delivered again too). Without `requeue` the message counts as settled.
-   */
-  async reject(message: Message, requeue: boolean): Promise<void> {
-    const handed = this.unsettled.settle(message);
-    if (!handed) return;
-    if (!requeue) {
-      this.progressOf(handed.key, handed.partition).settle(handed.offset);
-      return;
-    }
-    // With no live member owning the partition it stays unsettled: the next one fetches it again.
-    for (const member of this.subscriptions.get(handed.key) ?? []) {
-      if (member.rewind(handed.partition, handed.offset)) return;
-    }
-  }
-
-  async resumeAfter(topic: string, group: string, lookup: CheckpointLookup): Promise<void> {
-    this.resumes.set(key(topic, group), lookup);
-  }
-
-  ownedPartitions(topic: string, group: string): ReadonlySet<string> {
-    const owned = new Set<string>();
-    for (const member of this.subscriptions.get(key(topic, group)) ?? []) {
-      for (const partition of member.owned) owned.add(String(partition));
-    }
-    return owned;
-  }
-
-  /**
-   * Per partition: the high watermark minus where the group continues — the later of its offset committed
-   * to Kafka (queue mode) and the consumer's checkpoint (read through `resumeAfter`'s lookup, pub/sub).
-   */
-  async consumerLag(topic: string, group: string): Promise<Readonly<Record<string, number>>> {
-    this.assertOpen();
-    try {
-      return await groupLag(this.admin, topic, group, this.resumes.get(key(topic, group)));
-    } catch (error) {
-      throw mapKafkaError(error, `lag of group "${group}" on "${topic}"`);
-    }
-  }
-
-  driverHealth(): DriverHealth {
-    return { ...this.health };
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    const members = [...this.subscriptions.values()].flatMap((set) => [...set]);
-    await Promise.all(members.map((member) => member.close()));
-    const producer = await this.producer?.catch(() => undefined);
-    await producer?.disconnect().catch(() => {});
-    await this.admin.disconnect().catch(() => {});
-  }
-
-  private async open(
-    topic: string,
-    group: string,
-    mode: "pubsub" | "queue",
-    { signal, onGroupChange }: SubscribeOptions,
-  ): Promise<AsyncIterable<Message>> {
-    this.assertOpen();
-    await this.ensureTopic(topic);
-    const subscriptionKey = key(topic, group);
-    const subscription = await Subscription.open(
+  protected openReader(context: ReaderContext): Promise<Subscription> {
+    const { group } = context;
+    return Subscription.open(
       {
+        ...context,
         kafka: this.kafka,
         groupSize: async () => {
           const { groups } = await this.admin.describeGroups([group]);
           return groups[0]?.members.length ?? 0;
         },
-        topic,
-        group,
-        mode,
         options: this.options,
-        progress: (partition) => this.progressOf(subscriptionKey, partition),
-        resume: this.resumes.get(subscriptionKey),
-        onGroupChange,
-        onReconnect: (error) => {
-          this.health = {
-            ...this.health,
-            reconnects: this.health.reconnects + 1,
-            lastError: describeError(error),
-          };
-        },
-        onFailure: (error) => {
-          this.health = { ...this.health, lastError: error.message };
-        },
+        onGroupChange: context.options.onGroupChange,
       },
-      signal,
+      context.options.signal,
     );
-    const members = this.subscriptions.get(subscriptionKey) ?? new Set<Subscription>();
-    this.subscriptions.set(subscriptionKey, members);
-    members.add(subscription);
-    const messages = subscription.messages;
-    // Only queue messages are settled; pub/sub ones need no record (and it costs per message).
-    const handedOut = mode === "queue" ? this.unsettled.receiver() : undefined;
-    const record = (message: Message) => {
-      const position = message.position;
-      handedOut?.handOut(message, {
-        key: subscriptionKey,
-        partition: Number(position?.partition),
-        offset: BigInt(position?.offset ?? 0),
-      });
-    };
-    return {
-      [Symbol.asyncIterator]() {
-        const iterator = messages[Symbol.asyncIterator]() as AsyncIterator<Message> & {
-          takeBuffered(max: number): Message[];
-        };
-        return {
-          // A plain promise chain, not an async function: it runs per message.
-          next: () =>
-            iterator.next().then((next) => {
-              if (next.done) {
-                members.delete(subscription);
-                return next;
-              }
-              record(next.value);
-              return next;
-            }),
-          takeBuffered(max: number): Message[] {
-            const taken = iterator.takeBuffered(max);
-            if (handedOut) for (const message of taken) record(message);
-            return taken;
-          },
-          async return() {
-            members.delete(subscription);
-            return (await iterator.return?.()) ?? { done: true, value: undefined };
-          },
-        };
-      },
-    };
   }
 
-  private async send(topic: string, payload: Uint8Array, metadata: Metadata): Promise<string> {
-    this.assertOpen();
-    await this.ensureTopic(topic);
+  protected lag(
+    topic: string,
+    group: string,
+    checkpoint: CheckpointLookup | undefined,
+  ): Promise<Record<string, number>> {
+    return groupLag(this.admin, topic, group, checkpoint);
+  }
+
+  protected mapError(error: unknown, action: string): PrismError {
+    return mapKafkaError(error, action);
+  }
+
+  protected async closeClients(): Promise<void> {
+    const producer = await this.producer?.catch(() => undefined);
+    await producer?.disconnect().catch(() => {});
+    await this.admin.disconnect().catch(() => {});
+  }
+
+  protected async send(topic: string, payload: Uint8Array, metadata: Metadata): Promise<string> {
     try {
       const producer = await this.connectedProducer();
       const [record] = await producer.send({
@@ -282,7 +105,7 @@ export class KafkaDriver
         messages: [toKafkaMessage(payload, metadata)],
       });
       if (!record || record.baseOffset === undefined) throw new Error("the broker returned no offset");
-      return messageId(record.partition, record.baseOffset);
+      return recordId(record.partition, record.baseOffset);
     } catch (error) {
       throw mapKafkaError(error, `publishing to "${topic}"`);
     }
@@ -306,82 +129,27 @@ export class KafkaDriver
     return this.producer;
   }
 
-  /** Creates the topic when absent (and allowed), once per topic and driver. */
-  private ensureTopic(topic: string): Promise<void> {
-    let ready = this.topicsReady.get(topic);
-    if (!ready) {
-      ready = this.createOrCheckTopic(topic).catch((error) => {
-        this.topicsReady.delete(topic);
-        throw error;
-      });
-      this.topicsReady.set(topic, ready);
-    }
-    return ready;
+  protected async topicExists(topic: string): Promise<boolean> {
+    return (await this.admin.listTopics()).includes(topic);
   }
 
-  private async createOrCheckTopic(topic: string): Promise<void> {
-    const { createTopics, partitions, replicationFactor } = this.options;
+  protected async createTopic(topic: string): Promise<void> {
+    const { partitions, replicationFactor } = this.options;
     try {
-      const existing = await this.admin.listTopics();
-      if (existing.includes(topic)) return;
-      if (!createTopics) {
-        throw new PrismError(
-          PrismErrorCode.BackendRejected,
-          `kafka: topic "${topic}" does not exist and create_topics is false`,
-        );
-      }
       await this.admin.createTopics({
         waitForLeaders: false,
         topics: [{ topic, numPartitions: partitions, replicationFactor }],
       });
     } catch (error) {
-      if ((error as { type?: unknown }).type !== "TOPIC_ALREADY_EXISTS") {
-        throw mapKafkaError(error, `creating topic "${topic}"`);
-      }
-    }
-    await this.waitForLeaders(topic);
-  }
-
-  /** A new topic's partitions need elected leaders before anyone can produce or fetch. */
-  private async waitForLeaders(topic: string): Promise<void> {
-    const deadline = Date.now() + 30_000;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
-        const partitions = topics[0]?.partitions ?? [];
-        if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) return;
-      } catch (error) {
-        if (Date.now() > deadline) throw mapKafkaError(error, `waiting for leaders of topic "${topic}"`);
-      }
-      if (Date.now() > deadline) {
-        throw new PrismError(
-          PrismErrorCode.BackendUnavailable,
-          `kafka: topic "${topic}" has no leaders after 30 s`,
-          {
-            retryable: true,
-          },
-        );
-      }
-      await new Promise((resolve) =>
-        setTimeout(resolve, reconnectDelay(attempt, { initialMs: 50, maxMs: 1000 })),
-      );
+      if ((error as { type?: unknown }).type !== "TOPIC_ALREADY_EXISTS") throw error;
     }
   }
 
-  private progressOf(subscriptionKey: string, partition: number): PartitionProgress {
-    const progressKey = `${subscriptionKey}\u0000${partition}`;
-    const progress = this.progress.get(progressKey) ?? new PartitionProgress();
-    this.progress.set(progressKey, progress);
-    return progress;
+  protected async leadersElected(topic: string): Promise<boolean> {
+    const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
+    const partitions = topics[0]?.partitions ?? [];
+    return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
   }
-
-  private assertOpen(): void {
-    if (this.closed) throw new PrismError(PrismErrorCode.Lifecycle, "kafka: the driver is closed");
-  }
-}
-
-function key(topic: string, group: string): string {
-  return `${topic}\u0000${group}`;
 }
 
 function forwardLog(options: ResolvedKafkaOptions, entry: LogEntry): void {

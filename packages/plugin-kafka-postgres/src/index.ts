@@ -8,13 +8,19 @@ import {
 import { kafkaDriver } from "@prism/driver-kafka";
 import { memstoreDriver } from "@prism/driver-memstore";
 import { postgresDriver } from "@prism/driver-postgres";
+import { applyKafkaClients, kafkaPlatformaticDriver } from "./kafka-client.js";
 
 /** With `transactional: true`: the attempt's `pg` client inside `BEGIN`, typed (from driver-postgres). */
 export { transactionOf } from "@prism/driver-postgres";
+export type { KafkaClient } from "./kafka-client.js";
 
-/** The drivers this plugin resolves `slots.*.driver` names with: kafka, postgres and memstore. */
+/**
+ * The drivers this plugin resolves `slots.*.driver` names with: kafka (kafkajs), kafka-platformatic
+ * (@platformatic/kafka, when installed), postgres and memstore.
+ */
 export const kafkaPostgresDrivers: DriverFactories = {
   kafka: kafkaDriver,
+  "kafka-platformatic": kafkaPlatformaticDriver,
   postgres: postgresDriver,
   memstore: memstoreDriver,
 };
@@ -22,16 +28,17 @@ export const kafkaPostgresDrivers: DriverFactories = {
 /**
  * Kafka is consumed as a queue (the seed's Kafka slot: acknowledged offsets go to the Kafka group too)
  * and, with `concurrency > 1`, partitions run in parallel with each one's order kept — unless the config
- * says otherwise.
+ * says otherwise. A Kafka slot's `config.client: platformatic` runs it on @platformatic/kafka.
  */
 export function applyKafkaPostgresDefaults(config: ConsumerConfig): ConsumerConfig {
-  const source = config.slots.messageSource;
+  const slots = applyKafkaClients(config);
+  const source = slots.messageSource;
+  const isKafka = source.driver === "kafka" || source.driver === "kafka-platformatic";
   return {
     ...config,
     slots: {
-      ...config.slots,
-      messageSource:
-        source.driver === "kafka" && !source.interface ? { ...source, interface: "queue" } : source,
+      ...slots,
+      messageSource: isKafka && !source.interface ? { ...source, interface: "queue" } : source,
     },
     behavior: { ordering: "partition", ...config.behavior },
   };

@@ -1,7 +1,7 @@
 /**
  * What one subscriber group has been given of one partition: the next offset to hand out, the offsets
  * handed out but not settled (queue mode), those settled out of order, and how often each offset was
- * delivered. It outlives a single kafkajs consumer, so a new receiver in the same driver continues the
+ * delivered. It outlives a single client consumer, so a new receiver in the same driver continues the
  * delivery count and skips what was settled.
  */
 export class PartitionProgress {

@@ -1,0 +1,4 @@
+import { describeKafkaGroup } from "../../driver-kafka/test/suites/group.js";
+import { platformatic } from "./platformatic-under-test.js";
+
+describeKafkaGroup(platformatic);
