@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import { pushChannel } from "./push-channel.js";
 
@@ -80,6 +81,22 @@ describe("pushChannel", () => {
     const failing = iterator.next();
     channel.end(new Error("connection lost"));
     await expect(failing).rejects.toThrow("connection lost");
+  });
+
+  it("keeps no abort listener of a producer that waited and was woken (a long-lived signal)", async () => {
+    const abort = new AbortController();
+    const channel = pushChannel<number>({ capacity: 1 });
+    const iterator = channel.iterable[Symbol.asyncIterator]();
+    const producer = (async () => {
+      for (let n = 0; n < 50; n++) await channel.push(n, abort.signal);
+    })();
+    // The reader lags, so each push waits for room.
+    for (let n = 0; n < 50; n++) {
+      await new Promise(setImmediate);
+      expect((await iterator.next()).value).toBe(n);
+    }
+    await producer;
+    expect(getEventListeners(abort.signal, "abort")).toHaveLength(0);
   });
 
   it("ends on abort and refuses the producers still waiting", async () => {

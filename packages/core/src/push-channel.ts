@@ -113,8 +113,14 @@ export function pushChannel<T>(options: { capacity: number; signal?: AbortSignal
       if (offer(item)) return true;
       while (held.length >= options.capacity) {
         await new Promise<void>((resolve) => {
-          producers.push(resolve);
-          signal?.addEventListener("abort", () => resolve(), { once: true });
+          // The listener goes once the producer is woken: a long-lived signal (a subscription's) would
+          // otherwise gather one per wait, for as long as the reader runs behind.
+          const onAbort = () => resolve();
+          producers.push(() => {
+            signal?.removeEventListener("abort", onAbort);
+            resolve();
+          });
+          signal?.addEventListener("abort", onAbort, { once: true });
         });
         if (ended || signal?.aborted) return false;
       }
