@@ -45,4 +45,21 @@ describe("mapKafkaError", () => {
     expect(mapKafkaError(gaveUp, "connecting").code).toBe(PrismErrorCode.BackendRejected);
     expect(mapKafkaError(auth, "connecting").retryable).toBe(false);
   });
+
+  it("maps a group coordinator not found after kafkajs's retries (a restarting broker) to BACKEND_UNAVAILABLE", () => {
+    const notFound = Object.assign(new Error("Failed to find group coordinator"), {
+      name: "KafkaJSGroupCoordinatorNotFound",
+      retriable: false,
+    });
+    const gaveUp = Object.assign(new Error("Failed to find group coordinator"), {
+      name: "KafkaJSNonRetriableError",
+      retriable: false,
+      cause: notFound,
+    });
+    const mapped = mapKafkaError(gaveUp, "consuming");
+    expect(mapped.code).toBe(PrismErrorCode.BackendUnavailable);
+    expect(mapped.retryable).toBe(true);
+    const otherwise = Object.assign(new Error("Invalid request"), { name: "KafkaJSNonRetriableError" });
+    expect(mapKafkaError(otherwise, "consuming").code).toBe(PrismErrorCode.BackendRejected);
+  });
 });

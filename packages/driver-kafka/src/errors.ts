@@ -9,6 +9,9 @@ const unavailableNames = new Set([
   "KafkaJSNumberOfRetriesExceeded",
   "KafkaJSLockTimeout",
   "KafkaJSNoBrokerAvailableError",
+  // While a restarted broker loads its group metadata; kafkajs gives up after its retries and wraps it
+  // in a KafkaJSNonRetriableError.
+  "KafkaJSGroupCoordinatorNotFound",
 ]);
 
 const rejectedNames = new Set([
@@ -29,6 +32,7 @@ export function mapKafkaError(error: unknown, action: string): PrismError {
   const type = String((error as { type?: unknown } | undefined)?.type ?? "");
   const unavailable =
     (typeof name === "string" && unavailableNames.has(name) && !rejectedCause(cause)) ||
+    (name === "KafkaJSNonRetriableError" && unavailableCause(cause)) ||
     (retriable === true &&
       !(typeof name === "string" && rejectedNames.has(name)) &&
       !/AUTHORIZATION|SASL/.test(type));
@@ -39,4 +43,10 @@ export function mapKafkaError(error: unknown, action: string): PrismError {
 function rejectedCause(cause: unknown): boolean {
   const name = (cause as { name?: unknown } | undefined)?.name;
   return typeof name === "string" && rejectedNames.has(name);
+}
+
+/** kafkajs's retry wrapper around an error that is about availability (a coordinator not found yet). */
+function unavailableCause(cause: unknown): boolean {
+  const name = (cause as { name?: unknown } | undefined)?.name;
+  return typeof name === "string" && unavailableNames.has(name);
 }

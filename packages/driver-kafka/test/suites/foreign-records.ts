@@ -11,7 +11,7 @@ import { MemStore } from "@prism/driver-memstore";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, describe, expect, it } from "vitest";
 import { backend, tool } from "../../../../scripts/test-support/backends.mjs";
-import { deleteTopicsAndGroupsContaining } from "./kafka-test-support.js";
+import { deleteTopicsAndGroupsContaining, withAdmin } from "./kafka-test-support.js";
 import type { KafkaUnderTest } from "./kafka-under-test.js";
 
 // Records written by producers we did not write: raw kafkajs, and kcat for what kafkajs cannot write (a
@@ -56,12 +56,16 @@ async function writeRaw(topic: string): Promise<void> {
 
 /** Consumes `topic` from the start until "after" arrives; memstore keeps the state and the DLQ. */
 async function consume(under: KafkaUnderTest, topic: string, sourceInterface: SourceInterface) {
+  const group = `${topic}-${sourceInterface}`;
+  // A broker that has just started may not serve the group's coordinator yet; the driver would reconnect
+  // until it does, and the test counts reconnects to prove the records cause none.
+  await withAdmin(brokers, (admin) => admin.describeGroups([group]));
   const source = await under.connect({ brokers, sessionTimeout: 10_000, heartbeatInterval: 1000 });
   const store = new MemStore();
   const received: Message[] = [];
   const consumer = new Consumer({
     name: "foreign",
-    behavior: { consumerGroup: `${topic}-${sourceInterface}`, topic, maxRetries: 0 },
+    behavior: { consumerGroup: group, topic, maxRetries: 0 },
     logger: silentLogger,
   })
     .bindSlots(source, store, store, { sourceInterface })
