@@ -80,8 +80,18 @@ export async function within(promise: Promise<unknown>, ms: number): Promise<boo
  * Reads up to `count` messages from what `open` returns (given a signal that ends it), for at most
  * `timeoutMs`, passing each to `each`; then stops reading, whatever the count reached.
  */
-export async function take(
+export function take(
   count: number,
+  timeoutMs: number,
+  open: (signal: AbortSignal) => Promise<AsyncIterable<Message> | undefined>,
+  each: (message: Message) => Promise<void> = async () => {},
+): Promise<Message[]> {
+  return takeUntil((taken) => taken.length === count, timeoutMs, open, each);
+}
+
+/** As `take`, until `enough(taken)` holds after a message. */
+export async function takeUntil(
+  enough: (taken: readonly Message[]) => boolean,
   timeoutMs: number,
   open: (signal: AbortSignal) => Promise<AsyncIterable<Message> | undefined>,
   each: (message: Message) => Promise<void> = async () => {},
@@ -92,7 +102,8 @@ export async function take(
   try {
     for await (const message of (await open(abort.signal)) ?? []) {
       await each(message);
-      if (taken.push(message) === count) break;
+      taken.push(message);
+      if (enough(taken)) break;
     }
   } finally {
     clearTimeout(timer);
