@@ -31,22 +31,19 @@ export function mapKafkaError(error: unknown, action: string): PrismError {
   const cause = (error as { cause?: unknown } | undefined)?.cause;
   const type = String((error as { type?: unknown } | undefined)?.type ?? "");
   const unavailable =
-    (typeof name === "string" && unavailableNames.has(name) && !rejectedCause(cause)) ||
-    (name === "KafkaJSNonRetriableError" && unavailableCause(cause)) ||
+    (typeof name === "string" && unavailableNames.has(name) && !causeIn(rejectedNames, cause)) ||
+    (name === "KafkaJSNonRetriableError" && causeIn(unavailableNames, cause)) ||
     (retriable === true &&
       !(typeof name === "string" && rejectedNames.has(name)) &&
       !/AUTHORIZATION|SASL/.test(type));
   return backendError(error, unavailable, `kafka: ${action} failed`);
 }
 
-/** kafkajs wraps the last attempt's error when it gives up; an auth failure stays an auth failure. */
-function rejectedCause(cause: unknown): boolean {
+/**
+ * Whether kafkajs's wrapper around the last attempt's error wraps one of `names`: an auth failure stays an
+ * auth failure; a coordinator not found yet stays unavailability.
+ */
+function causeIn(names: ReadonlySet<string>, cause: unknown): boolean {
   const name = (cause as { name?: unknown } | undefined)?.name;
-  return typeof name === "string" && rejectedNames.has(name);
-}
-
-/** kafkajs's retry wrapper around an error that is about availability (a coordinator not found yet). */
-function unavailableCause(cause: unknown): boolean {
-  const name = (cause as { name?: unknown } | undefined)?.name;
-  return typeof name === "string" && unavailableNames.has(name);
+  return typeof name === "string" && names.has(name);
 }

@@ -122,21 +122,18 @@ function deliveryTracing(
   return (next) => (delivery) => {
     if (delivery.consumer !== identity) {
       identity = delivery.consumer;
-      shared = {
-        [Attr.Destination]: identity.topic,
-        [Attr.OperationType]: "process",
-        [Attr.OperationName]: "process",
-        [Attr.ConsumerGroup]: identity.group,
-        [Attr.ConsumerName]: identity.name,
-        [Attr.ClientId]: identity.member,
-        [Attr.MaxAttempts]: delivery.maxAttempts,
-        ...(options.system && { [Attr.System]: options.system }),
-      };
       samplingAttributes = {
         [Attr.Destination]: identity.topic,
         [Attr.OperationType]: "process",
         [Attr.ConsumerGroup]: identity.group,
         ...(options.system && { [Attr.System]: options.system }),
+      };
+      shared = {
+        ...samplingAttributes,
+        [Attr.OperationName]: "process",
+        [Attr.ConsumerName]: identity.name,
+        [Attr.ClientId]: identity.member,
+        [Attr.MaxAttempts]: delivery.maxAttempts,
       };
     }
     const messages = delivery.messages;
